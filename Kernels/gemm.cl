@@ -1,0 +1,215 @@
+// GEMM: C = alpha * op(A) * op(B) + beta * C, row-major, every operand given as (buffer, element offset)
+// plus strides, so one kernel serves every transpose combination, leading dimension and column block.
+// With beta == 0 the old C is never read (it may hold NaN).
+//
+// Build options (defaults below): GEMM_BLOCK_ROWS rows of C per work-item in the CPU kernels,
+// GEMM_DOT_ROWS x GEMM_DOT_COLS for the CPU dot-product kernel, GEMM_TILE for the GPU kernel.
+
+#ifndef GEMM_BLOCK_ROWS
+#define GEMM_BLOCK_ROWS 8
+#endif
+#ifndef GEMM_DOT_ROWS
+#define GEMM_DOT_ROWS 4
+#endif
+#ifndef GEMM_DOT_COLS
+#define GEMM_DOT_COLS 4
+#endif
+#ifndef GEMM_TILE
+#define GEMM_TILE 16
+#endif
+
+// The block kernel's 32 columns are two float16 registers per row.
+#define GEMM_BLOCK_COLS 32
+
+inline float gemm_combine(float alpha, float product, float beta, float old) {
+    return beta == 0.0f ? alpha * product : alpha * product + beta * old;
+}
+
+// CPU-style outer-product kernel: each work-item keeps a GEMM_BLOCK_ROWS x 32 block of the product in
+// registers, no local memory and no barriers (work-group barriers are expensive on CPU OpenCL).
+// Computes X (M x K, element (i, p) at x[i*xrs + p*xcs]) times Y (K x N, row-contiguous: y[p*ldy + j])
+// and stores element (i, j) at c[i*crs + j*ccs]; the host maps the transpose cases onto it
+// (op(B) transposed and op(A) transposed is run as C^T = B A with a transposed store).
+// Requires N >= 32: a block at the right edge slides left to stay inside Y and stores only its own columns;
+// rows past the bottom edge are clamped on load and skipped on store.
+// Grid: dim 0 = column blocks, dim 1 = row blocks.
+__kernel void gemm_block(
+    const int M, const int N, const int K, const float alpha,
+    __global const float* x, const int xOffset, const int xrs, const int xcs,
+    __global const float* y, const int yOffset, const int ldy,
+    const float beta, __global float* c, const int cOffset, const int crs, const int ccs)
+{
+    const int j0 = get_global_id(0) * GEMM_BLOCK_COLS;
+    const int i0 = get_global_id(1) * GEMM_BLOCK_ROWS;
+    if (j0 >= N || i0 >= M) return;
+    const int jBase = min(j0, N - GEMM_BLOCK_COLS);
+
+    const __global float* xRow[GEMM_BLOCK_ROWS];
+    #pragma unroll
+    for (int r = 0; r < GEMM_BLOCK_ROWS; ++r) xRow[r] = x + xOffset + min(i0 + r, M - 1) * xrs;
+
+    float16 acc0[GEMM_BLOCK_ROWS];
+    float16 acc1[GEMM_BLOCK_ROWS];
+    #pragma unroll
+    for (int r = 0; r < GEMM_BLOCK_ROWS; ++r) { acc0[r] = (float16)(0.0f); acc1[r] = (float16)(0.0f); }
+
+    const __global float* yp = y + yOffset + jBase;
+    int xp = 0;
+    for (int p = 0; p < K; ++p) {
+        const float16 b0 = vload16(0, yp);
+        const float16 b1 = vload16(1, yp);
+        #pragma unroll
+        for (int r = 0; r < GEMM_BLOCK_ROWS; ++r) {
+            const float16 a = (float16)(xRow[r][xp]);
+            acc0[r] = fma(a, b0, acc0[r]);
+            acc1[r] = fma(a, b1, acc1[r]);
+        }
+        yp += ldy;
+        xp += xcs;
+    }
+
+    __global float* cBase = c + cOffset;
+    if (jBase == j0 && ccs == 1 && i0 + GEMM_BLOCK_ROWS <= M) {
+        #pragma unroll
+        for (int r = 0; r < GEMM_BLOCK_ROWS; ++r) {
+            __global float* cp = cBase + (i0 + r) * crs + j0;
+            if (beta == 0.0f) {
+                vstore16(alpha * acc0[r], 0, cp);
+                vstore16(alpha * acc1[r], 1, cp);
+            } else {
+                vstore16(alpha * acc0[r] + beta * vload16(0, cp), 0, cp);
+                vstore16(alpha * acc1[r] + beta * vload16(1, cp), 1, cp);
+            }
+        }
+        return;
+    }
+    // Edge or transposed store: element by element, only this block's own elements.
+    #pragma unroll
+    for (int r = 0; r < GEMM_BLOCK_ROWS; ++r) {
+        const int i = i0 + r;
+        if (i >= M) break;
+        float values[GEMM_BLOCK_COLS];
+        vstore16(acc0[r], 0, values);
+        vstore16(acc1[r], 1, values);
+        for (int col = 0; col < GEMM_BLOCK_COLS; ++col) {
+            const int j = jBase + col;
+            if (j < j0) continue;
+            __global float* cp = cBase + i * crs + j * ccs;
+            *cp = gemm_combine(alpha, values[col], beta, *cp);
+        }
+    }
+}
+
+inline float gemm_sum16(float16 v) {
+    float8 s8 = v.lo + v.hi;
+    float4 s4 = s8.lo + s8.hi;
+    float2 s2 = s4.lo + s4.hi;
+    return s2.x + s2.y;
+}
+
+// CPU-style dot-product kernel for op(A) = A and op(B) = B^T, where both operands run contiguously along K:
+// C[i, j] = sum_p a[i*lda + p] * b[j*ldb + p]. Each work-item keeps GEMM_DOT_ROWS x GEMM_DOT_COLS float16
+// partial sums in registers. Rows and columns past the edges are clamped on load and skipped on store.
+// Grid: dim 0 = column blocks, dim 1 = row blocks.
+__kernel void gemm_dot(
+    const int M, const int N, const int K, const float alpha,
+    __global const float* a, const int aOffset, const int lda,
+    __global const float* b, const int bOffset, const int ldb,
+    const float beta, __global float* c, const int cOffset, const int ldc)
+{
+    const int j0 = get_global_id(0) * GEMM_DOT_COLS;
+    const int i0 = get_global_id(1) * GEMM_DOT_ROWS;
+    if (j0 >= N || i0 >= M) return;
+
+    const __global float* aRow[GEMM_DOT_ROWS];
+    const __global float* bRow[GEMM_DOT_COLS];
+    #pragma unroll
+    for (int r = 0; r < GEMM_DOT_ROWS; ++r) aRow[r] = a + aOffset + min(i0 + r, M - 1) * lda;
+    #pragma unroll
+    for (int s = 0; s < GEMM_DOT_COLS; ++s) bRow[s] = b + bOffset + min(j0 + s, N - 1) * ldb;
+
+    float16 acc[GEMM_DOT_ROWS][GEMM_DOT_COLS];
+    #pragma unroll
+    for (int r = 0; r < GEMM_DOT_ROWS; ++r)
+        #pragma unroll
+        for (int s = 0; s < GEMM_DOT_COLS; ++s) acc[r][s] = (float16)(0.0f);
+
+    const int kVector = K & ~15;
+    for (int p = 0; p < kVector; p += 16) {
+        float16 bv[GEMM_DOT_COLS];
+        #pragma unroll
+        for (int s = 0; s < GEMM_DOT_COLS; ++s) bv[s] = vload16(0, bRow[s] + p);
+        #pragma unroll
+        for (int r = 0; r < GEMM_DOT_ROWS; ++r) {
+            const float16 av = vload16(0, aRow[r] + p);
+            #pragma unroll
+            for (int s = 0; s < GEMM_DOT_COLS; ++s) acc[r][s] = fma(av, bv[s], acc[r][s]);
+        }
+    }
+
+    #pragma unroll
+    for (int r = 0; r < GEMM_DOT_ROWS; ++r) {
+        const int i = i0 + r;
+        if (i >= M) break;
+        #pragma unroll
+        for (int s = 0; s < GEMM_DOT_COLS; ++s) {
+            const int j = j0 + s;
+            if (j >= N) break;
+            float total = gemm_sum16(acc[r][s]);
+            for (int p = kVector; p < K; ++p) total = fma(aRow[r][p], bRow[s][p], total);
+            __global float* cp = c + cOffset + i * ldc + j;
+            *cp = gemm_combine(alpha, total, beta, *cp);
+        }
+    }
+}
+
+// Any shape, any transpose, one element of C per work-item: op(A)(i, p) = a[i*ars + p*acs],
+// op(B)(p, j) = b[p*brs + j*bcs]. The CPU path uses it for products too narrow for the block kernels.
+__kernel void gemm_simple(
+    const int M, const int N, const int K, const float alpha,
+    __global const float* a, const int aOffset, const int ars, const int acs,
+    __global const float* b, const int bOffset, const int brs, const int bcs,
+    const float beta, __global float* c, const int cOffset, const int ldc)
+{
+    const int j = get_global_id(0);
+    const int i = get_global_id(1);
+    if (i >= M || j >= N) return;
+    const __global float* ap = a + aOffset + i * ars;
+    const __global float* bp = b + bOffset + j * bcs;
+    float total = 0.0f;
+    for (int p = 0; p < K; ++p) total = fma(ap[p * acs], bp[p * brs], total);
+    __global float* cp = c + cOffset + i * ldc + j;
+    *cp = gemm_combine(alpha, total, beta, *cp);
+}
+
+// GPU-style kernel: GEMM_TILE x GEMM_TILE work-groups stage tiles of op(A) and op(B) in local memory;
+// out-of-range elements load as 0, so any shape works. Strides as in gemm_simple.
+__kernel __attribute__((reqd_work_group_size(GEMM_TILE, GEMM_TILE, 1)))
+void gemm_tiled(
+    const int M, const int N, const int K, const float alpha,
+    __global const float* a, const int aOffset, const int ars, const int acs,
+    __global const float* b, const int bOffset, const int brs, const int bcs,
+    const float beta, __global float* c, const int cOffset, const int ldc)
+{
+    __local float aTile[GEMM_TILE][GEMM_TILE];
+    __local float bTile[GEMM_TILE][GEMM_TILE + 1];
+    const int tj = get_local_id(0);
+    const int ti = get_local_id(1);
+    const int j = get_group_id(0) * GEMM_TILE + tj;
+    const int i = get_group_id(1) * GEMM_TILE + ti;
+    float total = 0.0f;
+    for (int p0 = 0; p0 < K; p0 += GEMM_TILE) {
+        const int pa = p0 + tj;
+        const int pb = p0 + ti;
+        aTile[ti][tj] = (i < M && pa < K) ? a[aOffset + i * ars + pa * acs] : 0.0f;
+        bTile[ti][tj] = (pb < K && j < N) ? b[bOffset + pb * brs + j * bcs] : 0.0f;
+        barrier(CLK_LOCAL_MEM_FENCE);
+        #pragma unroll
+        for (int p = 0; p < GEMM_TILE; ++p) total = fma(aTile[ti][p], bTile[p][tj], total);
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    if (i < M && j < N) {
+        __global float* cp = c + cOffset + i * ldc + j;
+        *cp = gemm_combine(alpha, total, beta, *cp);
+    }
+}

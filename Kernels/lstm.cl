@@ -1,0 +1,75 @@
+// Fused LSTM cell, one time step of a batch, gate order i, f, g, o (PyTorch). One work-item per (row, unit).
+// A row whose length is <= t carries its state (packed-sequence semantics).
+
+inline float lstm_sigmoid(float x) { return 1.0f / (1.0f + exp(-x)); }
+
+inline int lstm_valid(__global const int* lengths, int lengthsOffset, int hasLengths, int b, int t) {
+    return !hasLengths || t < lengths[lengthsOffset + b];
+}
+
+__kernel void lstm_cell_forward(
+    const int batch, const int hidden,
+    __global float* gates, const int gatesOffset,
+    __global const float* cPrev, const int cPrevOffset, __global const float* hPrev, const int hPrevOffset,
+    __global float* cNext, const int cNextOffset, __global float* hNext, const int hNextOffset,
+    __global float* output, const int outputOffset,
+    __global const int* lengths, const int lengthsOffset, const int hasLengths, const int t)
+{
+    const int index = get_global_id(0);
+    if (index >= batch * hidden) return;
+    const int b = index / hidden;
+    const int j = index - b * hidden;
+    __global float* g = gates + gatesOffset + b * 4 * hidden + j;
+    const float inputGate = lstm_sigmoid(g[0]);
+    const float forgetGate = lstm_sigmoid(g[hidden]);
+    const float candidate = tanh(g[2 * hidden]);
+    const float outputGate = lstm_sigmoid(g[3 * hidden]);
+    g[0] = inputGate;
+    g[hidden] = forgetGate;
+    g[2 * hidden] = candidate;
+    g[3 * hidden] = outputGate;
+    const float c0 = cPrev[cPrevOffset + index];
+    if (lstm_valid(lengths, lengthsOffset, hasLengths, b, t)) {
+        const float c = fma(forgetGate, c0, inputGate * candidate);
+        const float h = outputGate * tanh(c);
+        cNext[cNextOffset + index] = c;
+        hNext[hNextOffset + index] = h;
+        output[outputOffset + index] = h;
+    } else {
+        cNext[cNextOffset + index] = c0;
+        hNext[hNextOffset + index] = hPrev[hPrevOffset + index];
+        output[outputOffset + index] = 0.0f;
+    }
+}
+
+__kernel void lstm_cell_backward(
+    const int batch, const int hidden,
+    __global const float* gates, const int gatesOffset,
+    __global const float* cPrev, const int cPrevOffset, __global const float* cNext, const int cNextOffset,
+    __global const float* dOutput, const int dOutputOffset,
+    __global float* dh, const int dhOffset, __global float* dc, const int dcOffset,
+    __global float* dGates, const int dGatesOffset,
+    __global const int* lengths, const int lengthsOffset, const int hasLengths, const int t)
+{
+    const int index = get_global_id(0);
+    if (index >= batch * hidden) return;
+    const int b = index / hidden;
+    const int j = index - b * hidden;
+    __global float* dg = dGates + dGatesOffset + b * 4 * hidden + j;
+    if (!lstm_valid(lengths, lengthsOffset, hasLengths, b, t)) {
+        // Carried state: dh and dc pass through untouched, no gate gradient.
+        dg[0] = 0.0f; dg[hidden] = 0.0f; dg[2 * hidden] = 0.0f; dg[3 * hidden] = 0.0f;
+        return;
+    }
+    const __global float* g = gates + gatesOffset + b * 4 * hidden + j;
+    const float inputGate = g[0], forgetGate = g[hidden], candidate = g[2 * hidden], outputGate = g[3 * hidden];
+    const float tanhC = tanh(cNext[cNextOffset + index]);
+    const float dhTotal = dh[dhOffset + index] + dOutput[dOutputOffset + index];
+    const float dcTotal = dc[dcOffset + index] + dhTotal * outputGate * (1.0f - tanhC * tanhC);
+    dg[0] = dcTotal * candidate * inputGate * (1.0f - inputGate);
+    dg[hidden] = dcTotal * cPrev[cPrevOffset + index] * forgetGate * (1.0f - forgetGate);
+    dg[2 * hidden] = dcTotal * inputGate * (1.0f - candidate * candidate);
+    dg[3 * hidden] = dhTotal * tanhC * outputGate * (1.0f - outputGate);
+    dh[dhOffset + index] = 0.0f;
+    dc[dcOffset + index] = dcTotal * forgetGate;
+}

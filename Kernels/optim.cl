@@ -1,0 +1,81 @@
+// Fused optimizer updates with PyTorch's semantics, one parameter element per work-item.
+// Per-step scalars (bias corrections, decayed rates) come from the host (OptimizerHyperparameters.swift)
+// so both backends use the very same numbers.
+
+__kernel void sgd_update(
+    __global float* param, const int paramOffset, __global const float* grad, const int gradOffset,
+    __global float* buffer, const int bufferOffset, const int hasMomentum, const int firstStep,
+    const float lr, const float momentum, const float dampening, const int nesterov, const float weightDecay,
+    const int n)
+{
+    const int i = get_global_id(0);
+    if (i >= n) return;
+    const float p = param[paramOffset + i];
+    float g = grad[gradOffset + i];
+    if (weightDecay != 0.0f) g = fma(weightDecay, p, g);
+    if (hasMomentum) {
+        float b = firstStep ? g : fma(momentum, buffer[bufferOffset + i], (1.0f - dampening) * g);
+        buffer[bufferOffset + i] = b;
+        g = nesterov ? fma(momentum, b, g) : b;
+    }
+    param[paramOffset + i] = p - lr * g;
+}
+
+// p -= stepSize * m / (sqrt(v) / biasCorrection2Sqrt + eps); decoupled (AdamW) decay scales p first.
+__kernel void adam_update(
+    __global float* param, const int paramOffset, __global const float* grad, const int gradOffset,
+    __global float* m, const int mOffset, __global float* v, const int vOffset,
+    const float lr, const float beta1, const float beta2, const float eps, const float weightDecay,
+    const int decoupled, const float stepSize, const float biasCorrection2Sqrt, const int n)
+{
+    const int i = get_global_id(0);
+    if (i >= n) return;
+    float p = param[paramOffset + i];
+    float g = grad[gradOffset + i];
+    if (weightDecay != 0.0f) {
+        if (decoupled) p *= 1.0f - lr * weightDecay;
+        else g = fma(weightDecay, p, g);
+    }
+    const float mi = fma(beta1, m[mOffset + i], (1.0f - beta1) * g);
+    const float vi = fma(beta2, v[vOffset + i], (1.0f - beta2) * g * g);
+    m[mOffset + i] = mi;
+    v[vOffset + i] = vi;
+    param[paramOffset + i] = p - stepSize * (mi / (sqrt(vi) / biasCorrection2Sqrt + eps));
+}
+
+__kernel void rmsprop_update(
+    __global float* param, const int paramOffset, __global const float* grad, const int gradOffset,
+    __global float* squareAverage, const int squareAverageOffset,
+    __global float* buffer, const int bufferOffset, const int hasMomentum,
+    const float lr, const float alpha, const float eps, const float weightDecay, const float momentum, const int n)
+{
+    const int i = get_global_id(0);
+    if (i >= n) return;
+    const float p = param[paramOffset + i];
+    float g = grad[gradOffset + i];
+    if (weightDecay != 0.0f) g = fma(weightDecay, p, g);
+    const float sq = fma(alpha, squareAverage[squareAverageOffset + i], (1.0f - alpha) * g * g);
+    squareAverage[squareAverageOffset + i] = sq;
+    const float average = sqrt(sq) + eps;
+    if (hasMomentum) {
+        const float b = fma(momentum, buffer[bufferOffset + i], g / average);
+        buffer[bufferOffset + i] = b;
+        param[paramOffset + i] = p - lr * b;
+    } else {
+        param[paramOffset + i] = p - lr * (g / average);
+    }
+}
+
+__kernel void adagrad_update(
+    __global float* param, const int paramOffset, __global const float* grad, const int gradOffset,
+    __global float* sum, const int sumOffset, const float clr, const float eps, const float weightDecay, const int n)
+{
+    const int i = get_global_id(0);
+    if (i >= n) return;
+    const float p = param[paramOffset + i];
+    float g = grad[gradOffset + i];
+    if (weightDecay != 0.0f) g = fma(weightDecay, p, g);
+    const float s = fma(g, g, sum[sumOffset + i]);
+    sum[sumOffset + i] = s;
+    param[paramOffset + i] = p - clr * (g / (sqrt(s) + eps));
+}

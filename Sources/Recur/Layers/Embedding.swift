@@ -1,0 +1,39 @@
+import RecurCore
+
+/// `torch.nn.Embedding`: token ids to vectors. The padding row (if any) starts at zero and never learns.
+public final class Embedding: ParameterContainer {
+    public let weight: Parameter
+    public let paddingIndex: Int32?
+    private var savedTokens: Tensor?
+
+    public var parameters: [Parameter] { [weight] }
+    public var vocabularySize: Int { weight.shape[0] }
+    public var dimension: Int { weight.shape[1] }
+
+    /// Initialises N(0, 1) as PyTorch does, with the padding row zeroed.
+    public init(name: String, vocabularySize: Int, dimension: Int, paddingIndex: Int32?,
+                initializer: inout WeightInitializer, on backend: Backend) throws {
+        var values = initializer.normal(count: vocabularySize * dimension)
+        if let paddingIndex {
+            for e in 0..<dimension { values[Int(paddingIndex) * dimension + e] = 0 }
+        }
+        self.weight = try Parameter(name: name, shape: [vocabularySize, dimension], values: values, on: backend)
+        self.paddingIndex = paddingIndex
+    }
+
+    /// Looks up int32 `tokens` of any shape; the result has the tokens' shape plus the embedding dimension.
+    public func forward(_ tokens: Tensor, on backend: Backend) throws -> Tensor {
+        let output = try backend.zeros(tokens.shape + [dimension], dtype: .float32)
+        try backend.embeddingForward(weight: weight.value, tokens: tokens.reshaped([tokens.count]),
+                                     output: output.reshaped([tokens.count, dimension]))
+        savedTokens = tokens
+        return output
+    }
+
+    public func backward(_ dOutput: Tensor, on backend: Backend) throws {
+        guard let tokens = savedTokens else { preconditionFailure("backward before forward") }
+        try backend.embeddingBackward(dOutput: dOutput.reshaped([tokens.count, dimension]),
+                                      tokens: tokens.reshaped([tokens.count]), dWeight: weight.gradient,
+                                      paddingIndex: paddingIndex)
+    }
+}

@@ -1,0 +1,45 @@
+import RecurCore
+
+/// A trainable tensor and its gradient, both resident on the backend, under its PyTorch name.
+public final class Parameter {
+    /// The PyTorch `state_dict` name (`rnn.weight_ih_l0`), used in model files and by optimizers' state.
+    public let name: String
+    public let value: Tensor
+    /// Gradient accumulated by backward passes; zeroed by `zeroGradients`.
+    public let gradient: Tensor
+    /// A frozen parameter keeps its value: optimizers skip it (fine-tuning).
+    public var isTrainable = true
+
+    public init(name: String, value: Tensor, gradient: Tensor) {
+        self.name = name
+        self.value = value
+        self.gradient = gradient
+    }
+
+    /// A parameter on `backend` holding `values` with a zero gradient.
+    public convenience init(name: String, shape: [Int], values: [Float], on backend: Backend) throws {
+        precondition(values.count == shape.reduce(1, *), "\(name): \(values.count) values for shape \(shape)")
+        self.init(
+            name: name,
+            value: try backend.upload(values, shape: shape),
+            gradient: try backend.zeros(shape, dtype: .float32)
+        )
+    }
+
+    public var shape: [Int] { value.shape }
+}
+
+/// Something that owns parameters.
+public protocol ParameterContainer {
+    var parameters: [Parameter] { get }
+}
+
+extension ParameterContainer {
+    public func zeroGradients(on backend: Backend) throws {
+        for parameter in parameters { try backend.fill(parameter.gradient, with: 0) }
+    }
+
+    public func parameter(named name: String) -> Parameter? {
+        parameters.first { $0.name == name }
+    }
+}

@@ -1,0 +1,219 @@
+import RecurCore
+
+/// A layer's input as column blocks: layer 0 reads one `[T, B, I]` tensor; a layer above a bidirectional one
+/// reads the two direction outputs `[T, B, H]` side by side, without concatenating them. Each block meets
+/// its own column block of `weight_ih`.
+public typealias SequenceBlocks = [Tensor]
+
+/// One direction of one recurrent layer over a whole batch of sequences, forward and backward.
+///
+/// Forward is one GEMM for the input projection of all steps, then per step one GEMM with W_hh and one fused
+/// cell kernel. Backward mirrors it: per step the fused cell backward and one GEMM for the gradient reaching
+/// the previous state, then single large GEMMs over all steps for dW_ih, dW_hh and the input gradient.
+///
+/// States live in `[T + 1, B, H]` buffers indexed by time: a forward direction reads its state at `t` and
+/// writes `t + 1`; a reverse direction reads `t + 1` and writes `t`. So the states entering the steps are
+/// one contiguous block either way, and dW_hh needs a single GEMM.
+public final class RecurrentDirection {
+    public let cell: RecurrentCellKind
+    public let inputSize: Int
+    public let hiddenSize: Int
+    public let isReverse: Bool
+    public let weightIH: Parameter
+    public let weightHH: Parameter
+    public let biasIH: Parameter
+    public let biasHH: Parameter
+
+    /// What forward keeps for backward.
+    private struct Saved {
+        let input: SequenceBlocks
+        let lengths: Tensor?
+        let steps: Int
+        let batch: Int
+        /// LSTM: gate activations; GRU: input-gate activations (r, z, n); RNN: tanh outputs. `[T, B, G·H]`
+        let gates: Tensor
+        /// GRU only: h·W_hhᵀ + b_hh per step. `[T, B, 3H]`
+        let hiddenGates: Tensor?
+        let hiddenStates: Tensor
+        let cellStates: Tensor?
+    }
+    private var saved: Saved?
+
+    public init(cell: RecurrentCellKind, inputSize: Int, hiddenSize: Int, isReverse: Bool,
+                weightIH: Parameter, weightHH: Parameter, biasIH: Parameter, biasHH: Parameter) {
+        self.cell = cell
+        self.inputSize = inputSize
+        self.hiddenSize = hiddenSize
+        self.isReverse = isReverse
+        self.weightIH = weightIH
+        self.weightHH = weightHH
+        self.biasIH = biasIH
+        self.biasHH = biasHH
+    }
+
+    public var parameters: [Parameter] { [weightIH, weightHH, biasIH, biasHH] }
+    private var gateWidth: Int { cell.gateCount * hiddenSize }
+
+    /// The outputs of a forward pass: `output` `[T, B, H]` (0 past each sequence's end) and the final state.
+    public struct Result {
+        public let output: Tensor
+        public let finalHidden: Tensor
+        public let finalCell: Tensor?
+    }
+
+    /// Runs the direction over `input` (blocks of `[T, B, *]` whose widths sum to `inputSize`).
+    /// `initialHidden`/`initialCell` `[B, H]` default to zeros.
+    public func forward(_ input: SequenceBlocks, lengths: Tensor?, initialHidden: Tensor?, initialCell: Tensor?,
+                        on backend: Backend) throws -> Result {
+        let steps = input[0].shape[0], batch = input[0].shape[1], H = hiddenSize, G = gateWidth
+        let rows = steps * batch
+
+        // Input projection for every step at once.
+        let gates = try backend.zeros([steps, batch, G], dtype: .float32)
+        var column = 0
+        for (index, block) in input.enumerated() {
+            let width = block.shape[2]
+            try backend.gemm(.none, .transposed, m: rows, n: G, k: width, alpha: 1,
+                             a: block.reshaped([rows, width]).matrix,
+                             b: MatrixView(weightIH.value, columnOffset: column, ld: inputSize),
+                             beta: index == 0 ? 0 : 1, c: gates.reshaped([rows, G]).matrix)
+            column += width
+        }
+        precondition(column == inputSize, "input blocks are \(column) wide, the layer expects \(inputSize)")
+        try backend.addRowVector(biasIH.value, to: gates.reshaped([rows, G]))
+
+        // The GRU keeps h·W_hhᵀ + b_hh apart (the reset gate multiplies it); the others sum it into the gates.
+        var hiddenGates: Tensor?
+        if cell == .gru {
+            let buffer = try backend.zeros([steps, batch, G], dtype: .float32)
+            try backend.addRowVector(biasHH.value, to: buffer.reshaped([rows, G]))
+            hiddenGates = buffer
+        } else {
+            try backend.addRowVector(biasHH.value, to: gates.reshaped([rows, G]))
+        }
+
+        let hiddenStates = try backend.zeros([steps + 1, batch, H], dtype: .float32)
+        let cellStates = cell == .lstm ? try backend.zeros([steps + 1, batch, H], dtype: .float32) : nil
+        let first = isReverse ? steps : 0
+        if let initialHidden { try backend.copy(initialHidden, to: hiddenStates.slice(first)) }
+        if let initialCell, let cellStates { try backend.copy(initialCell, to: cellStates.slice(first)) }
+        let output = try backend.zeros([steps, batch, H], dtype: .float32)
+
+        for t in timeOrder(steps) {
+            let (previous, next) = stateIndices(t)
+            let hPrev = hiddenStates.slice(previous)
+            let recurrentTarget = hiddenGates?.slice(t) ?? gates.slice(t)
+            try backend.gemm(.none, .transposed, m: batch, n: G, k: H, alpha: 1,
+                             a: hPrev.matrix, b: weightHH.value.matrix, beta: 1, c: recurrentTarget.matrix)
+            switch cell {
+            case .lstm:
+                try backend.lstmCellForward(
+                    gates: gates.slice(t), cPrev: cellStates!.slice(previous), hPrev: hPrev,
+                    cNext: cellStates!.slice(next), hNext: hiddenStates.slice(next), output: output.slice(t),
+                    lengths: lengths, t: t)
+            case .gru:
+                try backend.gruCellForward(
+                    inputGates: gates.slice(t), hiddenGates: hiddenGates!.slice(t), hPrev: hPrev,
+                    hNext: hiddenStates.slice(next), output: output.slice(t), lengths: lengths, t: t)
+            case .rnn:
+                try backend.rnnCellForward(
+                    preactivation: gates.slice(t), hPrev: hPrev, hNext: hiddenStates.slice(next),
+                    output: output.slice(t), lengths: lengths, t: t)
+            }
+        }
+
+        saved = Saved(input: input, lengths: lengths, steps: steps, batch: batch, gates: gates,
+                      hiddenGates: hiddenGates, hiddenStates: hiddenStates, cellStates: cellStates)
+        let last = isReverse ? 0 : steps
+        return Result(output: output, finalHidden: hiddenStates.slice(last), finalCell: cellStates?.slice(last))
+    }
+
+    /// Gradients of the last forward pass.
+    public struct Gradients {
+        public let initialHidden: Tensor
+        public let initialCell: Tensor?
+    }
+
+    /// Backpropagates `dOutput` `[T, B, H]` (nil = none) and the gradients reaching the final state.
+    /// Accumulates parameter gradients and adds the input gradient into `dInput` (blocks shaped like the
+    /// forward input).
+    @discardableResult
+    public func backward(dOutput: Tensor?, dFinalHidden: Tensor?, dFinalCell: Tensor?, dInput: SequenceBlocks?,
+                         on backend: Backend) throws -> Gradients {
+        guard let saved else { preconditionFailure("backward called before forward") }
+        let steps = saved.steps, batch = saved.batch, H = hiddenSize, G = gateWidth
+        let rows = steps * batch
+
+        let dh = try backend.zeros([batch, H], dtype: .float32)
+        if let dFinalHidden { try backend.copy(dFinalHidden, to: dh) }
+        let dc = cell == .lstm ? try backend.zeros([batch, H], dtype: .float32) : nil
+        if let dFinalCell, let dc { try backend.copy(dFinalCell, to: dc) }
+        let noOutputGradient = dOutput == nil ? try backend.zeros([batch, H], dtype: .float32) : nil
+
+        // Gradients w.r.t. the input projection (dGX) and the recurrent projection (dGH); one tensor for
+        // the LSTM and RNN, where both are the same sum.
+        let dInputGates = try backend.zeros([steps, batch, G], dtype: .float32)
+        let dHiddenGates = cell == .gru ? try backend.zeros([steps, batch, G], dtype: .float32) : dInputGates
+
+        for t in timeOrder(steps).reversed() {
+            let (previous, next) = stateIndices(t)
+            let dOut = dOutput?.slice(t) ?? noOutputGradient!
+            switch cell {
+            case .lstm:
+                try backend.lstmCellBackward(
+                    gates: saved.gates.slice(t), cPrev: saved.cellStates!.slice(previous),
+                    cNext: saved.cellStates!.slice(next), dOutput: dOut, dh: dh, dc: dc!,
+                    dGates: dInputGates.slice(t), lengths: saved.lengths, t: t)
+            case .gru:
+                try backend.gruCellBackward(
+                    inputGates: saved.gates.slice(t), hiddenGates: saved.hiddenGates!.slice(t),
+                    hPrev: saved.hiddenStates.slice(previous), dOutput: dOut, dh: dh,
+                    dInputGates: dInputGates.slice(t), dHiddenGates: dHiddenGates.slice(t),
+                    lengths: saved.lengths, t: t)
+            case .rnn:
+                try backend.rnnCellBackward(
+                    activation: saved.gates.slice(t), dOutput: dOut, dh: dh,
+                    dPreactivation: dInputGates.slice(t), lengths: saved.lengths, t: t)
+            }
+            try backend.gemm(.none, .none, m: batch, n: H, k: G, alpha: 1,
+                             a: dHiddenGates.slice(t).matrix, b: weightHH.value.matrix, beta: 1, c: dh.matrix)
+        }
+
+        // Weight gradients over all steps at once.
+        let statesEntering = saved.hiddenStates.slice(isReverse ? 1..<(steps + 1) : 0..<steps).reshaped([rows, H])
+        let dGX = dInputGates.reshaped([rows, G]), dGH = dHiddenGates.reshaped([rows, G])
+        try backend.gemm(.transposed, .none, m: G, n: H, k: rows, alpha: 1,
+                         a: dGH.matrix, b: statesEntering.matrix, beta: 1, c: weightHH.gradient.matrix)
+        try backend.sumRows(dGH, into: biasHH.gradient, accumulate: true)
+        try backend.sumRows(dGX, into: biasIH.gradient, accumulate: true)
+        var column = 0
+        for (index, block) in saved.input.enumerated() {
+            let width = block.shape[2]
+            try backend.gemm(.transposed, .none, m: G, n: width, k: rows, alpha: 1,
+                             a: dGX.matrix, b: block.reshaped([rows, width]).matrix, beta: 1,
+                             c: MatrixView(weightIH.gradient, columnOffset: column, ld: inputSize))
+            if let dInput {
+                try backend.gemm(.none, .none, m: rows, n: width, k: G, alpha: 1,
+                                 a: dGX.matrix, b: MatrixView(weightIH.value, columnOffset: column, ld: inputSize),
+                                 beta: 1, c: dInput[index].reshaped([rows, width]).matrix)
+            }
+            column += width
+        }
+        return Gradients(initialHidden: dh, initialCell: dc)
+    }
+
+    /// Steps and batch size of the last forward pass, while it is saved.
+    public var savedSequenceShape: (steps: Int, batch: Int)? { saved.map { ($0.steps, $0.batch) } }
+
+    /// Drops what forward saved (call after backward, or after an inference-only forward).
+    public func releaseSaved() { saved = nil }
+
+    private func timeOrder(_ steps: Int) -> [Int] {
+        isReverse ? Array((0..<steps).reversed()) : Array(0..<steps)
+    }
+
+    /// (state entering step t, state leaving step t) in the `[T + 1, B, H]` buffers.
+    private func stateIndices(_ t: Int) -> (Int, Int) {
+        isReverse ? (t + 1, t) : (t, t + 1)
+    }
+}

@@ -1,0 +1,81 @@
+import RecurCore
+
+/// Embedding → LSTM/GRU/RNN stack → pooling → dropout → Linear, with explicit forward and backward passes.
+/// Parameter names are PyTorch's (`embedding.weight`, `rnn.weight_ih_l0`, `fc.weight`, ...).
+public final class SentimentClassifier: ParameterContainer {
+    public let config: ClassifierConfig
+    public let embedding: Embedding
+    public let rnn: RecurrentStack
+    public let pooling: SequencePooling
+    public let fc: Linear
+
+    private var saved: (embeddingMask: Tensor?, featureMasks: [Tensor])?
+
+    public var parameters: [Parameter] { embedding.parameters + rnn.parameters + fc.parameters }
+
+    public init(config: ClassifierConfig, seed: UInt64, on backend: Backend) throws {
+        self.config = config
+        var initializer = WeightInitializer(seed: seed)
+        embedding = try Embedding(name: "embedding.weight", vocabularySize: config.vocabularySize,
+                                  dimension: config.embeddingDimension, paddingIndex: config.paddingIndex,
+                                  initializer: &initializer, on: backend)
+        rnn = try RecurrentStack(cell: config.cell, inputSize: config.embeddingDimension, hiddenSize: config.hiddenSize,
+                                 layers: config.layers, bidirectional: config.bidirectional, prefix: "rnn.",
+                                 initializer: &initializer, on: backend)
+        rnn.interLayerDropout = config.interLayerDropout
+        pooling = SequencePooling(config.pooling)
+        fc = try Linear(prefix: "fc.", inputSize: config.featureSize, outputSize: config.classCount,
+                        initializer: &initializer, on: backend)
+    }
+
+    /// Logits `[B, classCount]` for time-major int32 `tokens` `[T, B]` with int32 `lengths` `[B]`.
+    /// A non-nil `dropoutSeed` means training: dropout is drawn from it (one seed per step).
+    public func forward(tokens: Tensor, lengths: Tensor?, dropoutSeed: UInt64? = nil, on backend: Backend) throws -> Tensor {
+        var embedded = try embedding.forward(tokens, on: backend)
+        var embeddingMask: Tensor?
+        if let seed = dropoutSeed, config.embeddingDropout > 0 {
+            let mask = try backend.zeros(embedded.shape, dtype: .float32)
+            try backend.dropoutMask(mask, p: config.embeddingDropout, seed: seed)
+            try backend.multiply(embedded, mask, into: embedded)
+            embeddingMask = mask
+        }
+        embedded = embedded.reshaped([tokens.shape[0], tokens.shape[1], config.embeddingDimension])
+        let recurrent = try rnn.forward(embedded, lengths: lengths, dropoutSeed: dropoutSeed.map { $0 &+ 1 }, on: backend)
+        let top = recurrent.finalHidden.suffix(config.directionCount)
+        var features = try pooling.forward(outputs: recurrent.outputs, finalHidden: Array(top), lengths: lengths, on: backend)
+        var featureMasks: [Tensor] = []
+        if let seed = dropoutSeed, config.featureDropout > 0 {
+            features = try features.enumerated().map { index, feature in
+                let mask = try backend.zeros(feature.shape, dtype: .float32)
+                try backend.dropoutMask(mask, p: config.featureDropout, seed: seed &+ 2 &+ UInt64(index))
+                let dropped = try backend.zeros(feature.shape, dtype: .float32)
+                try backend.multiply(feature, mask, into: dropped)
+                featureMasks.append(mask)
+                return dropped
+            }
+        }
+        saved = (embeddingMask, featureMasks)
+        return try fc.forward(features, on: backend)
+    }
+
+    /// Accumulates every parameter's gradient from the gradient of the loss w.r.t. the logits.
+    public func backward(dLogits: Tensor, on backend: Backend) throws {
+        guard let saved else { preconditionFailure("backward before forward") }
+        let dFeatures = try fc.backward(dLogits, on: backend)
+        for (dFeature, mask) in zip(dFeatures, saved.featureMasks) {
+            try backend.multiply(dFeature, mask, into: dFeature)
+        }
+        let routed = try pooling.backward(dFeatures, directions: config.directionCount, on: backend)
+        var dFinalHidden = [Tensor?](repeating: nil, count: config.layers * config.directionCount)
+        for d in 0..<config.directionCount {
+            dFinalHidden[(config.layers - 1) * config.directionCount + d] = routed.dFinalHidden[d]
+        }
+        guard let (steps, batch) = rnn.layers[0][0].savedSequenceShape else { preconditionFailure("backward before forward") }
+        let dEmbedded = try backend.zeros([steps, batch, config.embeddingDimension], dtype: .float32)
+        try rnn.backward(dOutputs: routed.dOutputs, dFinalHidden: dFinalHidden, dInput: dEmbedded, on: backend)
+        if let mask = saved.embeddingMask {
+            try backend.multiply(dEmbedded, mask.reshaped(dEmbedded.shape), into: dEmbedded)
+        }
+        try embedding.backward(dEmbedded, on: backend)
+    }
+}

@@ -1,0 +1,203 @@
+import Foundation
+import RecurCore
+
+/// What one training run is asked to do, beyond the architecture.
+public struct TrainingOptions: Codable, Sendable, Equatable {
+    public var epochs = 10
+    public var batchSize = 64
+    public var optimizer = OptimizerChoice()
+    public var schedule = LearningRateSchedule()
+    /// Clip the global gradient norm to this (0 = off).
+    public var clipNorm: Float = 5
+    /// Stop after this many epochs without a better validation score (0 = never); the best weights are restored.
+    public var patience = 3
+    public var seed: UInt64 = 1
+    public var classWeights: [Float]?
+    public init() {}
+}
+
+/// The optimizer by name, as the command line and `config.json` spell it.
+public struct OptimizerChoice: Codable, Sendable, Equatable {
+    public enum Name: String, Codable, Sendable, CaseIterable { case sgd, adam, adamw, rmsprop, adagrad }
+    public var name: Name = .adam
+    public var learningRate: Float = 2e-3
+    public var weightDecay: Float = 0
+    public var momentum: Float = 0.9
+    public var nesterov = false
+    public init() {}
+
+    public var kind: OptimizerKind {
+        switch name {
+        case .sgd: .sgd(SGDHyper(learningRate: learningRate, momentum: momentum, nesterov: nesterov && momentum > 0, weightDecay: weightDecay))
+        case .adam: .adam(AdamHyper(learningRate: learningRate, weightDecay: weightDecay))
+        case .adamw: .adam(AdamHyper(learningRate: learningRate, weightDecay: weightDecay, decoupledWeightDecay: true))
+        case .rmsprop: .rmsprop(RMSpropHyper(learningRate: learningRate, weightDecay: weightDecay))
+        case .adagrad: .adagrad(AdagradHyper(learningRate: learningRate, weightDecay: weightDecay))
+        }
+    }
+}
+
+/// Per-epoch figures.
+public struct EpochMetrics: Codable, Sendable, Equatable {
+    public var epoch: Int
+    public var trainLoss: Double
+    public var trainAccuracy: Double
+    public var validLoss: Double?
+    public var validAccuracy: Double?
+    public var learningRate: Double
+    public var seconds: Double
+    public var tokensPerSecond: Double
+}
+
+/// A live view of training, for progress lines.
+public struct TrainingProgress: Sendable {
+    public var epoch: Int
+    public var epochs: Int
+    public var step: Int
+    public var stepsInEpoch: Int
+    public var loss: Double
+    public var accuracy: Double
+    public var tokensPerSecond: Double
+    /// Seconds left in this epoch at the current rate.
+    public var epochSecondsLeft: Double
+}
+
+/// Predictions for a set of batches, in the batches' example order.
+public struct Predictions: Sendable {
+    public var exampleIndices: [Int] = []
+    public var probabilities: [[Float]] = []
+    public var labels: [Int32] = []
+    public var loss: Double = 0
+
+    public var predictedClasses: [Int] {
+        probabilities.map { row in row.indices.max { row[$0] < row[$1] } ?? 0 }
+    }
+    public var accuracy: Double {
+        guard !labels.isEmpty else { return 0 }
+        return Double(zip(predictedClasses, labels).filter { $0 == Int($1) }.count) / Double(labels.count)
+    }
+}
+
+/// Runs the training loop: forward, loss, backward, clipping, optimizer step, per batch; evaluation per epoch.
+public final class Trainer {
+    public let model: SentimentClassifier
+    public let backend: Backend
+    public let options: TrainingOptions
+    public let optimizer: Optimizer
+    public let loss: CrossEntropyLoss
+    /// Optimizer steps taken so far (resumes continue from it).
+    public var globalStep = 0
+
+    public init(model: SentimentClassifier, options: TrainingOptions, on backend: Backend) throws {
+        self.model = model
+        self.backend = backend
+        self.options = options
+        self.optimizer = Optimizer(options.optimizer.kind)
+        self.loss = try CrossEntropyLoss(classWeights: options.classWeights, on: backend)
+    }
+
+    /// One pass over `batches` (already shuffled by the caller for this epoch). `totalSteps` is the number of
+    /// optimizer steps in the whole run (for schedules).
+    public func trainEpoch(_ batches: [ClassificationBatch], epoch: Int, totalSteps: Int,
+                           progress: ((TrainingProgress) -> Void)? = nil) throws -> (loss: Double, accuracy: Double, tokens: Int, seconds: Double, learningRate: Double) {
+        let start = DispatchTime.now().uptimeNanoseconds
+        var lossSum = 0.0, correct = 0, seen = 0, tokens = 0
+        var factor: Float = 1
+        for (index, batch) in batches.enumerated() {
+            factor = options.schedule.factor(step: globalStep, totalSteps: totalSteps, stepsPerEpoch: batches.count)
+            let (batchLoss, batchCorrect) = try trainStep(batch, learningRateScale: factor)
+            lossSum += batchLoss * Double(batch.size)
+            correct += batchCorrect
+            seen += batch.size
+            tokens += batch.tokenCount
+            if let progress {
+                let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                let rate = Double(tokens) / max(elapsed, 1e-9)
+                progress(TrainingProgress(
+                    epoch: epoch, epochs: options.epochs, step: index + 1, stepsInEpoch: batches.count,
+                    loss: lossSum / Double(seen), accuracy: Double(correct) / Double(seen), tokensPerSecond: rate,
+                    epochSecondsLeft: elapsed / Double(index + 1) * Double(batches.count - index - 1)))
+            }
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return (lossSum / Double(max(seen, 1)), Double(correct) / Double(max(seen, 1)), tokens, seconds,
+                Double(options.optimizer.learningRate * factor))
+    }
+
+    /// One optimizer step on one batch; returns the batch's mean loss and how many it classified right.
+    public func trainStep(_ batch: ClassificationBatch, learningRateScale: Float) throws -> (Double, Int) {
+        let (tokens, lengths, labeled) = try upload(batch)
+        guard let targets = labeled else { throw TrainingError.unlabeledBatch }
+        try model.zeroGradients(on: backend)
+        let seed = options.seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(globalStep) &* 1_000_003
+        let logits = try model.forward(tokens: tokens, lengths: lengths, dropoutSeed: seed, on: backend)
+        let lossTensor = try loss.forward(logits: logits, targets: targets, hostTargets: batch.labels, on: backend)
+        try model.backward(dLogits: try loss.backward(on: backend), on: backend)
+        if options.clipNorm > 0 {
+            try clipGradientNorm(model.parameters, maxNorm: options.clipNorm, on: backend)
+        }
+        try optimizer.step(model.parameters, learningRateScale: learningRateScale, on: backend)
+        globalStep += 1
+        let probabilities = try backend.download(loss.probabilities!)
+        let value = Double(try backend.download(lossTensor)[0])
+        guard value.isFinite else { throw TrainingError.nonFiniteLoss(step: globalStep) }
+        return (value, countCorrect(probabilities, labels: batch.labels))
+    }
+
+    /// Class probabilities (and the mean loss, when labeled) without dropout or updates.
+    public func predict(_ batches: [ClassificationBatch]) throws -> Predictions {
+        var result = Predictions()
+        var lossSum = 0.0
+        for batch in batches {
+            let (tokens, lengths, targets) = try upload(batch)
+            let logits = try model.forward(tokens: tokens, lengths: lengths, on: backend)
+            let probabilities: [Float]
+            if let targets {
+                let value = try loss.forward(logits: logits, targets: targets, hostTargets: batch.labels, on: backend)
+                lossSum += Double(try backend.download(value)[0]) * Double(batch.size)
+                probabilities = try backend.download(loss.probabilities!)
+                result.labels += batch.labels
+            } else {
+                let output = try backend.zeros(logits.shape, dtype: .float32)
+                try backend.softmax(logits, into: output)
+                probabilities = try backend.download(output)
+            }
+            let classes = logits.columns
+            for row in 0..<batch.size {
+                result.probabilities.append(Array(probabilities[(row * classes)..<((row + 1) * classes)]))
+            }
+            result.exampleIndices += batch.exampleIndices
+        }
+        result.loss = result.labels.isEmpty ? 0 : lossSum / Double(result.labels.count)
+        return result
+    }
+
+    private func upload(_ batch: ClassificationBatch) throws -> (Tensor, Tensor, Tensor?) {
+        let tokens = try backend.upload(batch.tokens, shape: [batch.steps, batch.size])
+        let lengths = try backend.upload(batch.lengths, shape: [batch.size])
+        let targets = batch.labels.isEmpty ? nil : try backend.upload(batch.labels, shape: [batch.size])
+        return (tokens, lengths, targets)
+    }
+
+    private func countCorrect(_ probabilities: [Float], labels: [Int32]) -> Int {
+        let classes = probabilities.count / max(labels.count, 1)
+        var correct = 0
+        for (row, label) in labels.enumerated() {
+            let slice = probabilities[(row * classes)..<((row + 1) * classes)]
+            if slice.indices.max(by: { slice[$0] < slice[$1] })! - row * classes == Int(label) { correct += 1 }
+        }
+        return correct
+    }
+}
+
+public enum TrainingError: Error, CustomStringConvertible {
+    case nonFiniteLoss(step: Int)
+    case unlabeledBatch
+    public var description: String {
+        switch self {
+        case .unlabeledBatch: "a training batch has no labels"
+        case let .nonFiniteLoss(step):
+            "the loss became NaN or infinite at step \(step); lower the learning rate or enable --clip-norm"
+        }
+    }
+}

@@ -1,0 +1,182 @@
+import Foundation
+
+/// The pure-Swift backend: host memory, SIMD kernels and a persistent pool of worker threads.
+///
+/// Used where no OpenCL device is present and as the reference the OpenCL backend is checked against.
+/// The kernels need a raised target CPU (`-target-cpu native`, see Package.swift) to be vectorized.
+/// Op families live in the other files of this folder as extensions.
+public final class CPUBackend: Backend {
+    public let name: String
+    public let transfers = TransferCounter()
+    let pool: CPUWorkerPool
+
+    /// Elements below which an elementwise op stays on the calling thread (waking a worker costs ~1 us).
+    static let parallelGrain = 1 << 15
+
+    public init() {
+        pool = .shared
+        name = "cpu (\(pool.threadCount) threads)"
+    }
+
+    /// Worker threads in use (`RECUR_CPU_THREADS` or the active processor count).
+    public var threadCount: Int { pool.threadCount }
+
+    // MARK: Memory
+
+    public func zeros(_ shape: [Int], dtype: DType) throws -> Tensor {
+        try require(shape.allSatisfy { $0 >= 0 }, "zeros: negative dimension in shape \(shape)")
+        return Tensor(storage: CPUStorage(count: shape.reduce(1, *), dtype: dtype, owner: self), shape: shape)
+    }
+
+    public func upload(_ values: [Float], shape: [Int]) throws -> Tensor {
+        let tensor = try zeros(shape, dtype: .float32)
+        try write(values, to: tensor)
+        return tensor
+    }
+
+    public func upload(_ values: [Int32], shape: [Int]) throws -> Tensor {
+        let tensor = try zeros(shape, dtype: .int32)
+        try write(values, to: tensor)
+        return tensor
+    }
+
+    public func write(_ values: [Float], to tensor: Tensor) throws {
+        let destination = try floats(tensor, "write")
+        try require(values.count == tensor.count, "write: \(values.count) values for a tensor of shape \(tensor.shape)")
+        values.withUnsafeBufferPointer { source in
+            if let base = source.baseAddress { destination.update(from: base, count: values.count) }
+        }
+        transfers.recordUpload(bytes: values.count * 4)
+    }
+
+    public func write(_ values: [Int32], to tensor: Tensor) throws {
+        let destination = try ints(tensor, "write")
+        try require(values.count == tensor.count, "write: \(values.count) values for a tensor of shape \(tensor.shape)")
+        values.withUnsafeBytes { source in
+            if let base = source.baseAddress { destination.base.copyMemory(from: base, byteCount: source.count) }
+        }
+        transfers.recordUpload(bytes: values.count * 4)
+    }
+
+    public func download(_ tensor: Tensor) throws -> [Float] {
+        let source = try floats(tensor, "download")
+        transfers.recordDownload(bytes: tensor.count * 4)
+        return Array(UnsafeBufferPointer(start: source, count: tensor.count))
+    }
+
+    public func downloadInts(_ tensor: Tensor) throws -> [Int32] {
+        let source = try ints(tensor, "downloadInts")
+        transfers.recordDownload(bytes: tensor.count * 4)
+        return [Int32](unsafeUninitializedCapacity: tensor.count) { buffer, initialized in
+            if let base = buffer.baseAddress {
+                UnsafeMutableRawPointer(base).copyMemory(from: source.base, byteCount: tensor.count * 4)
+            }
+            initialized = tensor.count
+        }
+    }
+
+    /// Every op has finished when it returns.
+    public func synchronize() throws {}
+
+    // MARK: GEMM
+
+    public func gemm(
+        _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
+        alpha: Float, a: MatrixView, b: MatrixView, beta: Float, c: MatrixView
+    ) throws {
+        try require(m >= 0 && n >= 0 && k >= 0, "gemm: negative size m=\(m) n=\(n) k=\(k)")
+        let transposedA = transA == .transposed
+        let transposedB = transB == .transposed
+        // Stored shapes: A is m x k (k x m when transposed), B is k x n (n x k), C is m x n.
+        try checkMatrix(a, rows: transposedA ? k : m, columns: transposedA ? m : k, "gemm A")
+        try checkMatrix(b, rows: transposedB ? n : k, columns: transposedB ? k : n, "gemm B")
+        try checkMatrix(c, rows: m, columns: n, "gemm C")
+        let aBase = try floats(a.tensor, "gemm A") - a.tensor.offset + a.offset
+        let bBase = try floats(b.tensor, "gemm B") - b.tensor.offset + b.offset
+        let cBase = try floats(c.tensor, "gemm C") - c.tensor.offset + c.offset
+        CPUGemm.gemm(
+            pool: pool, m: m, n: n, k: k, alpha: alpha,
+            a: .init(base: aBase, ld: a.ld, transposed: transposedA),
+            b: .init(base: bBase, ld: b.ld, transposed: transposedB),
+            beta: beta, c: cBase, ldc: c.ld)
+    }
+
+    /// A `rows x columns` matrix view must fit its storage with `ld >= columns`.
+    private func checkMatrix(_ view: MatrixView, rows: Int, columns: Int, _ role: String) throws {
+        if rows == 0 || columns == 0 { return }
+        try require(view.ld >= columns, "\(role): leading dimension \(view.ld) < \(columns) columns")
+        try require(view.columnOffset >= 0, "\(role): negative column offset")
+        let end = view.offset + (rows - 1) * view.ld + columns
+        try require(end <= view.storage.count,
+                    "\(role): a \(rows) x \(columns) matrix with ld \(view.ld) at offset \(view.offset) overruns storage of \(view.storage.count) elements")
+    }
+
+    // MARK: Argument access
+
+    func require(_ condition: Bool, _ message: @autoclosure () -> String) throws {
+        if !condition { throw BackendError.invalidArgument(message()) }
+    }
+
+    private func storage(_ tensor: Tensor, _ role: String) throws -> CPUStorage {
+        try require(tensor.storage.owner === self, "\(role): tensor belongs to another backend")
+        return unsafeDowncast(tensor.storage, to: CPUStorage.self)
+    }
+
+    /// The first float of a float32 tensor owned by this backend.
+    func floats(_ tensor: Tensor, _ role: String) throws -> UnsafeMutablePointer<Float> {
+        let storage = try storage(tensor, role)
+        try require(storage.dtype == .float32, "\(role): expected a float32 tensor, got \(storage.dtype)")
+        return storage.floats + tensor.offset
+    }
+
+    /// The elements of an int32 tensor owned by this backend.
+    func ints(_ tensor: Tensor, _ role: String) throws -> Int32Elements {
+        let storage = try storage(tensor, role)
+        try require(storage.dtype == .int32, "\(role): expected an int32 tensor, got \(storage.dtype)")
+        return Int32Elements(storage.floats + tensor.offset)
+    }
+
+    /// `tensor` must hold `rows x columns` elements with `columns` as its last dimension.
+    func requireMatrix(_ tensor: Tensor, rows: Int, columns: Int, _ role: String) throws {
+        try require(tensor.count == rows * columns && (tensor.columns == columns || tensor.count == 0),
+                    "\(role): expected [\(rows), \(columns)], got \(tensor.shape)")
+    }
+
+    func requireSameCount(_ a: Tensor, _ b: Tensor, _ role: String) throws {
+        try require(a.count == b.count, "\(role): element counts differ, \(a.shape) vs \(b.shape)")
+    }
+
+    /// The int32 `[batch]` lengths, or nil when every step is valid.
+    func lengthElements(_ lengths: Tensor?, batch: Int, _ role: String) throws -> Int32Elements? {
+        guard let lengths else { return nil }
+        try require(lengths.count == batch, "\(role): lengths has shape \(lengths.shape), expected [\(batch)]")
+        return try ints(lengths, "\(role) lengths")
+    }
+
+    /// Runs `body(i, width)` over `0..<count` in 16-element steps (`width` < 16 only for the tail), split
+    /// across the worker threads when the range is large.
+    @inline(__always)
+    func vectorLoop(count: Int, _ body: (_ index: Int, _ width: Int) -> Void) {
+        pool.parallelFor(count: count, grain: Self.parallelGrain) { range in
+            var i = range.lowerBound
+            while i < range.upperBound {
+                body(i, min(16, range.upperBound - i))
+                i += 16
+            }
+        }
+    }
+
+    /// Runs `body(rows)` over `0..<rows` split across threads when `rows * workPerRow` is large.
+    @inline(__always)
+    func rowLoop(rows: Int, workPerRow: Int, _ body: (Range<Int>) -> Void) {
+        let parts = min(pool.threadCount, rows, rows * max(workPerRow, 1) / Self.parallelGrain)
+        if parts <= 1 {
+            if rows > 0 { body(0..<rows) }
+            return
+        }
+        pool.run(tasks: parts) { task, _ in
+            let range = (rows * task / parts)..<(rows * (task + 1) / parts)
+            if !range.isEmpty { body(range) }
+        }
+    }
+}

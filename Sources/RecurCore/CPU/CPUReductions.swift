@@ -1,0 +1,74 @@
+// Reductions: bias gradients (column sums), global sums in Double, and gradient-norm clipping.
+
+extension CPUBackend {
+    public func sumRows(_ matrix: Tensor, into vector: Tensor, accumulate: Bool) throws {
+        let columns = vector.count
+        let rows = columns == 0 ? 0 : matrix.count / columns
+        try requireMatrix(matrix, rows: rows, columns: columns, "sumRows matrix")
+        let m = try floats(matrix, "sumRows matrix")
+        let v = try floats(vector, "sumRows vector")
+        // Threads take column ranges and walk the rows in order, so the result does not depend on them.
+        pool.parallelFor(count: columns, grain: max(16, Self.parallelGrain / max(rows, 1))) { range in
+            var c = range.lowerBound
+            while c < range.upperBound {
+                let width = min(16, range.upperBound - c)
+                var total = accumulate ? VectorMath.load(v + c, count: width) : FloatVector()
+                for r in 0..<rows { total += VectorMath.load(m + r * columns + c, count: width) }
+                VectorMath.store(total, v + c, count: width)
+                c += 16
+            }
+        }
+    }
+
+    public func sum(_ x: Tensor, into result: Tensor, accumulate: Bool) throws {
+        try reduce(x, into: result, accumulate: accumulate, "sum") { $0 }
+    }
+
+    public func sumOfSquares(_ x: Tensor, into result: Tensor, accumulate: Bool) throws {
+        try reduce(x, into: result, accumulate: accumulate, "sumOfSquares") { $0 * $0 }
+    }
+
+    public func clipScale(_ x: Tensor, normSquared: Tensor, maxNorm: Float) throws {
+        try require(normSquared.count == 1, "clipScale: normSquared must hold one element, got \(normSquared.shape)")
+        let total = try floats(normSquared, "clipScale normSquared").pointee
+        // As clip_grad_norm_: the coefficient in float32, clamped to 1.
+        let norm = Float(Double(total).squareRoot())
+        let coefficient = min(1, maxNorm / (norm + 1e-6))
+        if coefficient < 1 { try scale(x, by: coefficient) }
+    }
+
+    /// `result[0] (+)= Σ transform(x[i])`, accumulated in Double: per thread over a contiguous range,
+    /// then the partial sums in thread order.
+    private func reduce(
+        _ x: Tensor, into result: Tensor, accumulate: Bool, _ role: String,
+        _ transform: (SIMD8<Double>) -> SIMD8<Double>
+    ) throws {
+        try require(result.count == 1, "\(role): result must hold one element, got \(result.shape)")
+        let xs = try floats(x, "\(role) x")
+        let out = try floats(result, "\(role) result")
+        let count = x.count
+        let parts = max(1, min(pool.threadCount, count / Self.parallelGrain))
+        var partials = [Double](repeating: 0, count: parts)
+        partials.withUnsafeMutableBufferPointer { partials in
+            pool.run(tasks: parts) { task, _ in
+                let start = count * task / parts
+                let end = count * (task + 1) / parts
+                var lanes = SIMD8<Double>()
+                var i = start
+                while i + 8 <= end {
+                    let values = UnsafeRawPointer(xs + i).loadUnaligned(as: SIMD8<Float>.self)
+                    lanes += transform(SIMD8<Double>(values))
+                    i += 8
+                }
+                var total = lanes.sum()
+                while i < end {
+                    total += transform(SIMD8<Double>(repeating: Double(xs[i])))[0]
+                    i += 1
+                }
+                partials[task] = total
+            }
+        }
+        let total = partials.reduce(0, +)
+        out.pointee = Float(accumulate ? Double(out.pointee) + total : total)
+    }
+}

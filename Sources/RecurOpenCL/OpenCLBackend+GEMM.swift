@@ -1,0 +1,92 @@
+import RecurCore
+
+/// Tile sizes, passed to the kernels as build options.
+enum GEMMTiling {
+    /// Rows of C per work-item in the CPU block kernel (each row is 32 columns: two float16 registers).
+    static let blockRows = 8
+    static let blockColumns = 32
+    /// Rows x columns of C per work-item in the CPU dot-product kernel (A times B^T).
+    static let dotRows = 4
+    static let dotColumns = 4
+    /// Work-group edge of the GPU kernel.
+    static let tile = 16
+}
+
+extension OpenCLBackend {
+    public func gemm(
+        _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
+        alpha: Float, a: MatrixView, b: MatrixView, beta: Float, c: MatrixView
+    ) throws {
+        guard m >= 0, n >= 0, k >= 0 else { throw BackendError.invalidArgument("gemm with m \(m), n \(n), k \(k)") }
+        if m == 0 || n == 0 { return }
+        // Element strides of op(A) (m x k) and op(B) (k x n) inside their storage.
+        let (aRowStride, aColumnStride) = transA == .none ? (a.ld, 1) : (1, a.ld)
+        let (bRowStride, bColumnStride) = transB == .none ? (b.ld, 1) : (1, b.ld)
+        try checkExtent("A", a, rows: m, columns: k, rowStride: aRowStride, columnStride: aColumnStride)
+        try checkExtent("B", b, rows: k, columns: n, rowStride: bRowStride, columnStride: bColumnStride)
+        try checkExtent("C", c, rows: m, columns: n, rowStride: c.ld, columnStride: 1)
+
+        if style == .gpu {
+            let tile = GEMMTiling.tile
+            try launch("gemm_tiled", in: "gemm", global: [n, m], local: [tile, tile], [
+                .int(m), .int(n), .int(k), .float(alpha),
+                .matrix(a), .int(aRowStride), .int(aColumnStride),
+                .matrix(b), .int(bRowStride), .int(bColumnStride),
+                .float(beta), .matrix(c), .int(c.ld),
+            ])
+            return
+        }
+
+        let rowsPerItem = GEMMTiling.blockRows, columnsPerItem = GEMMTiling.blockColumns
+        switch (transA, transB) {
+        case (_, .none) where n >= columnsPerItem:
+            // op(A) is read one scalar per row and step, whatever its layout; B rows are contiguous.
+            try launch("gemm_block", in: "gemm", global: [ceilDiv(n, columnsPerItem), ceilDiv(m, rowsPerItem)], local: tuneLocal, [
+                .int(m), .int(n), .int(k), .float(alpha),
+                .matrix(a), .int(aRowStride), .int(aColumnStride),
+                .matrix(b), .int(b.ld),
+                .float(beta), .matrix(c), .int(c.ld), .int(1),
+            ])
+        case (.none, .transposed):
+            // Both operands run contiguously along k: dot products.
+            try launch("gemm_dot", in: "gemm", global: [ceilDiv(n, GEMMTiling.dotColumns), ceilDiv(m, GEMMTiling.dotRows)], local: tuneLocal, [
+                .int(m), .int(n), .int(k), .float(alpha),
+                .matrix(a), .int(a.ld), .matrix(b), .int(b.ld),
+                .float(beta), .matrix(c), .int(c.ld),
+            ])
+        case (.transposed, .transposed) where m >= columnsPerItem:
+            // C^T = B A: B (n x k, rows contiguous along k) is the scalar side, A (k x m) the contiguous side,
+            // and the block is stored transposed.
+            try launch("gemm_block", in: "gemm", global: [ceilDiv(m, columnsPerItem), ceilDiv(n, rowsPerItem)], local: tuneLocal, [
+                .int(n), .int(m), .int(k), .float(alpha),
+                .matrix(b), .int(b.ld), .int(1),
+                .matrix(a), .int(a.ld),
+                .float(beta), .matrix(c), .int(1), .int(c.ld),
+            ])
+        default:
+            try launch("gemm_simple", in: "gemm", global: [n, m], local: [8, 8], [
+                .int(m), .int(n), .int(k), .float(alpha),
+                .matrix(a), .int(aRowStride), .int(aColumnStride),
+                .matrix(b), .int(bRowStride), .int(bColumnStride),
+                .float(beta), .matrix(c), .int(c.ld),
+            ])
+        }
+    }
+
+    /// Refuses a view whose farthest element lies outside its storage: the device would read or write
+    /// out of bounds instead of trapping.
+    private func checkExtent(_ label: String, _ view: MatrixView, rows: Int, columns: Int, rowStride: Int, columnStride: Int) throws {
+        guard rows > 0, columns > 0 else { return }
+        let last = view.offset + (rows - 1) * rowStride + (columns - 1) * columnStride
+        guard view.offset >= 0, last < view.storage.count else {
+            throw BackendError.invalidArgument(
+                "gemm: \(label) as \(rows) x \(columns) with ld \(view.ld) at offset \(view.offset) exceeds its storage of \(view.storage.count)")
+        }
+    }
+}
+
+@inline(__always)
+func ceilDiv(_ a: Int, _ b: Int) -> Int { (a + b - 1) / b }
+
+import Foundation
+let tuneLocal: [Int]? = ProcessInfo.processInfo.environment["RECUR_GEMM_LOCAL"].map { $0.split(separator: ",").map { Int($0)! } }

@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import RecurCore
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench", abstract: "Measure kernels and training speed on this machine.",
+        subcommands: [GemmBench.self]
+    )
+}
+
+/// `recur bench gemm`: C = A·B throughput at one shape.
+struct GemmBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "gemm", abstract: "Time SGEMM C[m,n] = A[m,k]·B[k,n] and print GFLOP/s.")
+
+    @Option(help: "Rows of A and C.") var m = 512
+    @Option(help: "Columns of B and C.") var n = 512
+    @Option(help: "Columns of A, rows of B.") var k = 512
+    @Option(help: "Seconds to measure for each repeat.") var seconds = 0.5
+    @Option(help: "Repeats; the median is reported.") var repeats = 5
+    @OptionGroup var deviceOption: DeviceOption
+
+    func validate() throws {
+        guard m > 0, n > 0, k > 0 else { throw ValidationError("--m, --n and --k must be positive") }
+        guard repeats > 0, seconds > 0 else { throw ValidationError("--repeats and --seconds must be positive") }
+    }
+
+    func run() throws {
+        let (backend, reason) = try deviceOption.makeBackend()
+        print("device: \(backend.name) — \(reason)")
+        var generator = SystemRandomNumberGenerator()
+        let a = try backend.upload((0..<(m * k)).map { _ in Float.random(in: -1...1, using: &generator) }, shape: [m, k])
+        let b = try backend.upload((0..<(k * n)).map { _ in Float.random(in: -1...1, using: &generator) }, shape: [k, n])
+        let c = try backend.zeros([m, n], dtype: .float32)
+        func multiply() throws {
+            try backend.gemm(.none, .none, m: m, n: n, k: k, alpha: 1, a: a.matrix, b: b.matrix, beta: 0, c: c.matrix)
+        }
+        // Warm up (kernel build, first launch, page faults) and size a batch of calls to ~1/10 of a repeat.
+        try multiply()
+        try backend.synchronize()
+        var calls = 1
+        while true {
+            let start = DispatchTime.now().uptimeNanoseconds
+            for _ in 0..<calls { try multiply() }
+            try backend.synchronize()
+            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            if elapsed >= seconds / 10 || calls >= 1 << 20 { break }
+            calls *= 2
+        }
+        var rates: [Double] = []
+        for _ in 0..<repeats {
+            var done = 0
+            let start = DispatchTime.now().uptimeNanoseconds
+            var elapsed = 0.0
+            while elapsed < seconds {
+                for _ in 0..<calls { try multiply() }
+                try backend.synchronize()
+                done += calls
+                elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            }
+            rates.append(2 * Double(m) * Double(n) * Double(k) * Double(done) / elapsed / 1e9)
+        }
+        rates.sort()
+        let median = rates[rates.count / 2]
+        print(String(format: "gemm %dx%dx%d: %.1f GFLOP/s (median of %d; min %.1f, max %.1f)",
+                     m, n, k, median, repeats, rates.first!, rates.last!))
+    }
+}

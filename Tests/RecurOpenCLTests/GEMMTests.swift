@@ -1,0 +1,65 @@
+import RecurCore
+import Testing
+@testable import RecurOpenCL
+
+extension OpenCLOpTests {
+    /// Every transpose combination, shapes with edges on every side, views with a larger leading dimension,
+    /// a column offset and a storage offset, and both beta == 0 over NaN and beta != 0.
+    @Test func gemmMatchesReferenceForAllTransposesAndEdges() throws {
+        let shapes: [(m: Int, n: Int, k: Int)] = [
+            (1, 1, 1), (3, 5, 7), (8, 32, 16), (13, 45, 17), (33, 70, 9), (40, 33, 37), (9, 64, 0), (64, 96, 40), (5, 130, 3),
+        ]
+        let transposes: [(Transpose, Transpose)] = [(.none, .none), (.transposed, .none), (.none, .transposed), (.transposed, .transposed)]
+        try forEachBackend { backend in
+            var random = SeededGenerator(seed: 42)
+            for (m, n, k) in shapes {
+                for (transA, transB) in transposes {
+                    for (alpha, beta) in [(Float(1), Float(0)), (Float(0.5), Float(-1.5))] {
+                        try checkGEMM(backend, transA, transB, m: m, n: n, k: k, alpha: alpha, beta: beta, random: &random)
+                    }
+                }
+            }
+        }
+    }
+
+    private func checkGEMM(
+        _ backend: OpenCLBackend, _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
+        alpha: Float, beta: Float, random: inout SeededGenerator
+    ) throws {
+        // Stored shapes of A and B, padded with 3 extra columns and placed at an offset.
+        let (aRows, aColumns) = transA == .none ? (m, k) : (k, m)
+        let (bRows, bColumns) = transB == .none ? (k, n) : (n, k)
+        let lda = aColumns + 3, ldb = bColumns + 2, ldc = n + 5
+        let aOffset = 7, bOffset = 3, cColumnOffset = 2
+        let aValues = random.floats(aOffset + max(aRows, 1) * lda)
+        let bValues = random.floats(bOffset + max(bRows, 1) * ldb)
+        var cValues = random.floats(m * ldc + cColumnOffset)
+        if beta == 0 { for i in stride(from: 0, to: cValues.count, by: 3) { cValues[i] = .nan } }
+
+        let aTensor = try backend.upload(aValues, shape: [aValues.count])
+        let bTensor = try backend.upload(bValues, shape: [bValues.count])
+        let cTensor = try backend.upload(cValues, shape: [cValues.count])
+        let a = MatrixView(Tensor(storage: aTensor.storage, offset: aOffset, shape: [aValues.count - aOffset]), ld: lda)
+        let b = MatrixView(Tensor(storage: bTensor.storage, offset: bOffset, shape: [bValues.count - bOffset]), ld: ldb)
+        let c = MatrixView(cTensor, ld: ldc).columnBlock(startingAt: cColumnOffset)
+        try backend.gemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c)
+
+        func opA(_ i: Int, _ p: Int) -> Double {
+            Double(transA == .none ? aValues[aOffset + i * lda + p] : aValues[aOffset + p * lda + i])
+        }
+        func opB(_ p: Int, _ j: Int) -> Double {
+            Double(transB == .none ? bValues[bOffset + p * ldb + j] : bValues[bOffset + j * ldb + p])
+        }
+        var expected = cValues.map(Double.init)
+        for i in 0..<m {
+            for j in 0..<n {
+                var total = 0.0
+                for p in 0..<k { total += opA(i, p) * opB(p, j) }
+                let index = cColumnOffset + i * ldc + j
+                expected[index] = Double(alpha) * total + (beta == 0 ? 0 : Double(beta) * Double(cValues[index]))
+            }
+        }
+        expectClose(try backend.download(cTensor), expected,
+                    "\(backend.label) gemm \(transA) \(transB) m\(m) n\(n) k\(k) alpha \(alpha) beta \(beta)")
+    }
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the system packages Recur builds and tests with (Debian/Ubuntu; run as root or with sudo):
+# the OpenCL ICD loader and headers, PoCL (an OpenCL device on the CPU) and clinfo.
+set -euo pipefail
+packages=(ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo)
+missing=()
+for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    echo "installing: ${missing[*]}"
+    $sudo apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "${missing[@]}"
+fi
+command -v swift >/dev/null || export PATH="/opt/swift/usr/bin:$PATH"
+command -v swift >/dev/null || { echo "error: Swift 6 is required (https://swift.org/install)" >&2; exit 1; }
