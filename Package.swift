@@ -12,7 +12,7 @@ let kernelFlags: [SwiftSetting] = [
 
 let package = Package(
     name: "Recur",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "recur", targets: ["recur"]),
         .library(name: "Recur", targets: ["Recur"]),
@@ -37,6 +37,7 @@ let package = Package(
             dependencies: ["RecurCore", "COpenCL"],
             plugins: ["EmbedKernelsPlugin"]
         ),
+        .target(name: "RecurText"),
         .target(name: "Recur", dependencies: ["RecurCore"]),
         .executableTarget(
             name: "recur",
@@ -46,6 +47,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "RecurCoreTests", dependencies: ["RecurCore"]),
+        .testTarget(name: "RecurTextTests", dependencies: ["RecurText"]),
         .testTarget(name: "RecurOpenCLTests", dependencies: ["RecurOpenCL", "RecurCore"]),
         .testTarget(name: "RecurTests", dependencies: ["Recur", "RecurCore", "RecurOpenCL"]),
     ],

@@ -41,7 +41,8 @@ extension OpenCLBackend {
         switch (transA, transB) {
         case (_, .none) where n >= columnsPerItem:
             // op(A) is read one scalar per row and step, whatever its layout; B rows are contiguous.
-            try launch("gemm_block", in: "gemm", global: [ceilDiv(n, columnsPerItem), ceilDiv(m, rowsPerItem)], local: tuneLocal, [
+            let grid = [ceilDiv(n, columnsPerItem), ceilDiv(m, rowsPerItem)]
+            try launch("gemm_block", in: "gemm", global: grid, local: cpuWorkGroup(grid), [
                 .int(m), .int(n), .int(k), .float(alpha),
                 .matrix(a), .int(aRowStride), .int(aColumnStride),
                 .matrix(b), .int(b.ld),
@@ -49,7 +50,8 @@ extension OpenCLBackend {
             ])
         case (.none, .transposed):
             // Both operands run contiguously along k: dot products.
-            try launch("gemm_dot", in: "gemm", global: [ceilDiv(n, GEMMTiling.dotColumns), ceilDiv(m, GEMMTiling.dotRows)], local: tuneLocal, [
+            let grid = [ceilDiv(n, GEMMTiling.dotColumns), ceilDiv(m, GEMMTiling.dotRows)]
+            try launch("gemm_dot", in: "gemm", global: grid, local: cpuWorkGroup(grid), [
                 .int(m), .int(n), .int(k), .float(alpha),
                 .matrix(a), .int(a.ld), .matrix(b), .int(b.ld),
                 .float(beta), .matrix(c), .int(c.ld),
@@ -57,7 +59,8 @@ extension OpenCLBackend {
         case (.transposed, .transposed) where m >= columnsPerItem:
             // C^T = B A: B (n x k, rows contiguous along k) is the scalar side, A (k x m) the contiguous side,
             // and the block is stored transposed.
-            try launch("gemm_block", in: "gemm", global: [ceilDiv(m, columnsPerItem), ceilDiv(n, rowsPerItem)], local: tuneLocal, [
+            let grid = [ceilDiv(m, columnsPerItem), ceilDiv(n, rowsPerItem)]
+            try launch("gemm_block", in: "gemm", global: grid, local: cpuWorkGroup(grid), [
                 .int(n), .int(m), .int(k), .float(alpha),
                 .matrix(b), .int(b.ld), .int(1),
                 .matrix(a), .int(a.ld),
@@ -71,6 +74,16 @@ extension OpenCLBackend {
                 .float(beta), .matrix(c), .int(c.ld),
             ])
         }
+    }
+
+    /// Work-groups of up to 8 row blocks sharing one column panel (it stays in cache while they run),
+    /// but never so large that fewer than 4 groups per compute unit remain: a CPU runtime spreads whole
+    /// groups over its threads, and left to itself may put a small grid into a single group.
+    func cpuWorkGroup(_ grid: [Int]) -> [Int] {
+        let items = grid[0] * grid[1], minimumGroups = 4 * max(device.computeUnits, 1)
+        var rows = 1
+        while rows < 8, grid[1] % (rows * 2) == 0, items / (rows * 2) >= minimumGroups { rows *= 2 }
+        return [1, rows]
     }
 
     /// Refuses a view whose farthest element lies outside its storage: the device would read or write
@@ -88,5 +101,3 @@ extension OpenCLBackend {
 @inline(__always)
 func ceilDiv(_ a: Int, _ b: Int) -> Int { (a + b - 1) / b }
 
-import Foundation
-let tuneLocal: [Int]? = ProcessInfo.processInfo.environment["RECUR_GEMM_LOCAL"].map { $0.split(separator: ",").map { Int($0)! } }

@@ -26,7 +26,14 @@ public enum OpenCLDiscovery {
     }
 
     /// Devices with the handles the backend needs to open one.
-    static func discover() throws -> [DiscoveredDevice] {
+    static func discover() throws -> [DiscoveredDevice] { try discoveredOnce.get() }
+
+    /// Platforms and devices are queried once per process: their handles never change, and some drivers
+    /// (PoCL 3.1) crash when two threads initialise them at the same time. A static `let` is initialised
+    /// exactly once, under a lock.
+    private static let discoveredOnce = Result<[DiscoveredDevice], Error> { try query() }
+
+    private static func query() throws -> [DiscoveredDevice] {
         var platformCount: cl_uint = 0
         let status = clGetPlatformIDs(0, nil, &platformCount)
         if status == -1001 /* CL_PLATFORM_NOT_FOUND_KHR */ || (status == CL_SUCCESS && platformCount == 0) {

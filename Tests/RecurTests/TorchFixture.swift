@@ -28,6 +28,9 @@ struct TorchFixture {
         return URL(fileURLWithPath: #filePath).deletingLastPathComponent().appending(path: "Fixtures/torch")
     }
 
+    /// The schemas the tests understand.
+    static let knownSchemas = ["rnn-fixture/1", "rnn-packed-fixture/1", "rnn-classifier-fixture/1", "rnn-classifier-pooling-fixture/1"]
+
     /// Every `*.json` fixture in `directory` with one of `schemas`.
     static func all(schemas: Set<String>) -> [TorchFixture] {
         let files = (try? FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)) ?? []

@@ -8,10 +8,11 @@ extension CPUBackend {
         // DropoutRNG.uniform with the seed's part hoisted: pcgHash(index ^ pcgHash(low ^ pcgHash(high))).
         let seedHash = DropoutRNG.pcgHash(UInt32(truncatingIfNeeded: seed) ^ DropoutRNG.pcgHash(UInt32(truncatingIfNeeded: seed >> 32)))
         let lanes = SIMD16<UInt32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+        // uniform = (h >> 8)·2^-24 >= p  ⇔  h >> 8 >= ceil(p·2^24), exactly, and without a slow conversion.
+        let threshold = SIMD16<UInt32>(repeating: UInt32((Double(p) * 16_777_216).rounded(.up)))
         vectorLoop(count: mask.count) { i, width in
             let hash = Self.pcgHash((SIMD16<UInt32>(repeating: UInt32(truncatingIfNeeded: i)) &+ lanes) ^ seedHash)
-            let uniform = FloatVector(hash &>> 8) * (1.0 / 16_777_216.0)
-            VectorMath.store(FloatVector().replacing(with: keep, where: uniform .>= p), out + i, count: width)
+            VectorMath.store(FloatVector().replacing(with: keep, where: (hash &>> 8) .>= threshold), out + i, count: width)
         }
     }
 

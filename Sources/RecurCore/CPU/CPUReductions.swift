@@ -37,11 +37,11 @@ extension CPUBackend {
         if coefficient < 1 { try scale(x, by: coefficient) }
     }
 
-    /// `result[0] (+)= Σ transform(x[i])`, accumulated in Double: per thread over a contiguous range,
-    /// then the partial sums in thread order.
+    /// `result[0] (+)= Σ transform(x[i])`: Float lanes within blocks of 1024 elements, Double across blocks,
+    /// per thread over a contiguous range, then the partial sums in thread order.
     private func reduce(
         _ x: Tensor, into result: Tensor, accumulate: Bool, _ role: String,
-        _ transform: (SIMD8<Double>) -> SIMD8<Double>
+        _ transform: (FloatVector) -> FloatVector
     ) throws {
         try require(result.count == 1, "\(role): result must hold one element, got \(result.shape)")
         let xs = try floats(x, "\(role) x")
@@ -53,17 +53,20 @@ extension CPUBackend {
             pool.run(tasks: parts) { task, _ in
                 let start = count * task / parts
                 let end = count * (task + 1) / parts
-                var lanes = SIMD8<Double>()
-                var i = start
-                while i + 8 <= end {
-                    let values = UnsafeRawPointer(xs + i).loadUnaligned(as: SIMD8<Float>.self)
-                    lanes += transform(SIMD8<Double>(values))
-                    i += 8
-                }
-                var total = lanes.sum()
-                while i < end {
-                    total += transform(SIMD8<Double>(repeating: Double(xs[i])))[0]
-                    i += 1
+                // Float lanes over blocks of 1024 elements, each block's lanes added into a Double.
+                var total = 0.0
+                var blockStart = start
+                while blockStart < end {
+                    let blockEnd = min(end, blockStart + 1024)
+                    var lanes = FloatVector()
+                    var i = blockStart
+                    while i < blockEnd {
+                        let width = min(16, blockEnd - i)
+                        lanes += transform(VectorMath.load(xs + i, count: width))
+                        i += 16
+                    }
+                    for lane in 0..<16 { total += Double(lanes[lane]) }
+                    blockStart = blockEnd
                 }
                 partials[task] = total
             }

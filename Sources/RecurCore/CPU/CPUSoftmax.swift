@@ -69,12 +69,15 @@ extension CPUBackend {
         }
     }
 
+    private static let laneIndices = SIMD16<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+
     /// Writes softmax(row) and returns logsumexp(row).
     private static func softmaxRow(_ x: UnsafeMutablePointer<Float>, into p: UnsafeMutablePointer<Float>, count: Int) -> Float {
         var maxima = FloatVector(repeating: -.infinity)
         var c = 0
         while c + 16 <= count {
-            maxima = pointwiseMax(maxima, UnsafeRawPointer(x + c).loadUnaligned(as: FloatVector.self))
+            let v = UnsafeRawPointer(x + c).loadUnaligned(as: FloatVector.self)
+            maxima = maxima.replacing(with: v, where: v .> maxima)
             c += 16
         }
         var maximum = maxima.max()
@@ -85,7 +88,7 @@ extension CPUBackend {
         while c < count {
             let width = min(16, count - c)
             var e = VectorMath.exp(VectorMath.load(x + c, count: width) - maximum)
-            if width < 16 { e = e.replacing(with: 0, where: SIMD16<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) .>= Int32(width)) }
+            if width < 16 { e = e.replacing(with: 0, where: Self.laneIndices .>= Int32(width)) }  // tail lanes
             VectorMath.store(e, p + c, count: width)
             sums += e
             c += 16

@@ -2,15 +2,23 @@
 ///
 /// libm's scalar `expf` costs ~5 ns; an LSTM step needs 5 transcendentals per unit, and a 20k-class
 /// softmax one exp per logit, so these run 16 lanes at a time with ~1e-7 relative error.
+/// Only operations the stdlib lowers to vector instructions are used (arithmetic, comparisons,
+/// `replacing`, bit casts): its generic conversions (`SIMD16<Int32>(floats)`), `clamped` and `rounded`
+/// run lane by lane and are ~30x slower.
 typealias FloatVector = SIMD16<Float>
+typealias BitVector = SIMD16<UInt32>
 
 enum VectorMath {
-    /// e^x; inputs below -87.3 give ~1e-38 instead of 0, above 88.3 give +inf's neighbour (clamped).
-    @inline(__always)
-    static func exp(_ x: FloatVector) -> FloatVector {
-        let clamped = x.clamped(lowerBound: FloatVector(repeating: -87.33), upperBound: FloatVector(repeating: 88.37))
-        let n = (clamped * 1.442_695_04).rounded(.toNearestOrEven)
-        var r = clamped.addingProduct(n, FloatVector(repeating: -0.693_359_375))
+    /// e^x, with x clamped to [-87.33, 88.37] (so very negative inputs give ~1e-38, not 0).
+    @_transparent  // must inline: out of line, SIMD16 is passed as four 128-bit halves
+    static func exp(_ input: FloatVector) -> FloatVector {
+        var x = input.replacing(with: 88.37, where: input .> 88.37)
+        x = x.replacing(with: -87.33, where: x .< -87.33)
+        // Adding 1.5·2^23 rounds x·log2(e) to an integer n, which then sits in the low mantissa bits.
+        let magic: Float = 12_582_912
+        let shifted = x * 1.442_695_04 + magic
+        let n = shifted - magic
+        var r = x.addingProduct(n, FloatVector(repeating: -0.693_359_375))
         r = r.addingProduct(n, FloatVector(repeating: 2.121_944_4e-4))
         let r2 = r * r
         var y = FloatVector(repeating: 1.987_569_15e-4)
@@ -20,23 +28,26 @@ enum VectorMath {
         y = y * r + 1.666_666_545_9e-1
         y = y * r + 5.000_000_120_1e-1
         y = y * r2 + r + 1
-        // Scale by 2^n through the exponent bits.
-        let exponent = (SIMD16<Int32>(n) &+ 127) &<< 23
-        return y * unsafeBitCast(exponent, to: FloatVector.self)
+        // 2^n from the exponent bits: (n + 127) << 23.
+        let integer = unsafeBitCast(shifted, to: BitVector.self) &- 0x4B40_0000
+        return y * unsafeBitCast((integer &+ 127) &<< 23, to: FloatVector.self)
     }
 
     /// 1 / (1 + e^-x).
-    @inline(__always)
+    @_transparent  // must inline: out of line, SIMD16 is passed as four 128-bit halves
     static func sigmoid(_ x: FloatVector) -> FloatVector {
         1 / (1 + exp(-x))
     }
 
-    /// tanh: an odd polynomial near 0 (where 1 - 2/(e^2x + 1) would cancel), the exp form elsewhere.
-    @inline(__always)
+    /// tanh: an odd polynomial near 0 (where 1 − 2/(e^2|x| + 1) would cancel), the exp form elsewhere.
+    @_transparent  // must inline: out of line, SIMD16 is passed as four 128-bit halves
     static func tanh(_ x: FloatVector) -> FloatVector {
-        let magnitude = x.clamped(lowerBound: FloatVector(repeating: -9), upperBound: FloatVector(repeating: 9))
-        let a = pointwiseMax(magnitude, -magnitude)
+        let bits = unsafeBitCast(x, to: BitVector.self)
+        let signBit = bits & 0x8000_0000
+        var a = unsafeBitCast(bits & 0x7FFF_FFFF, to: FloatVector.self)
+        a = a.replacing(with: 10, where: a .> 10)  // tanh(10) is 1 in Float; e^20 does not overflow
         let large = 1 - 2 / (exp(a + a) + 1)
+        let signedLarge = unsafeBitCast(unsafeBitCast(large, to: BitVector.self) | signBit, to: FloatVector.self)
         let z = x * x
         var small = FloatVector(repeating: -5.704_988_727_45e-3)
         small = small * z + 2.063_908_879_54e-2
@@ -44,8 +55,7 @@ enum VectorMath {
         small = small * z + 1.333_144_220_36e-1
         small = small * z - 3.333_328_194_22e-1
         small = (small * z) * x + x
-        let signed = large.replacing(with: -large, where: magnitude .< 0)
-        return signed.replacing(with: small, where: a .< 0.625)
+        return signedLarge.replacing(with: small, where: a .< 0.625)
     }
 
     @inline(__always)

@@ -70,7 +70,12 @@ final class CPUWorkerPool: @unchecked Sendable {
             wakeUp.unlock()
 
             job!(0)
-            while unfinishedWorkers.load(ordering: .acquiring) != 0 {}
+            // Spin for the others; yield if one is slow (on a busy machine it may be descheduled).
+            var spins = 0
+            while unfinishedWorkers.load(ordering: .acquiring) != 0 {
+                spins += 1
+                if spins > 4096 { sched_yield() }
+            }
             job = nil
         }
     }

@@ -1,0 +1,39 @@
+import Foundation
+import RecurCore
+
+/// Moving a model's parameters between the device and safetensors files, by PyTorch name.
+public enum ModelWeights {
+    /// Downloads every parameter (plus `extra` tensors, e.g. optimizer state) and writes one safetensors file.
+    public static func save(_ parameters: [Parameter], extra: [String: Tensor] = [:], metadata: [String: String],
+                            to url: URL, on backend: Backend) throws {
+        var entries: [String: SafeTensors.Entry] = [:]
+        for parameter in parameters {
+            entries[parameter.name] = SafeTensors.Entry(shape: parameter.shape, values: try backend.download(parameter.value))
+        }
+        for (name, tensor) in extra {
+            entries[name] = SafeTensors.Entry(shape: tensor.shape, values: try backend.download(tensor))
+        }
+        try SafeTensors.write(entries, metadata: metadata, to: url)
+    }
+
+    /// Uploads the file's tensors into `parameters`; every parameter must be present with its exact shape.
+    /// Returns the file's metadata and the tensors that are not parameters (optimizer state).
+    @discardableResult
+    public static func load(into parameters: [Parameter], from url: URL,
+                            on backend: Backend) throws -> (metadata: [String: String], rest: [String: SafeTensors.Entry]) {
+        var (tensors, metadata) = try SafeTensors.read(url)
+        for parameter in parameters {
+            guard let entry = tensors.removeValue(forKey: parameter.name) else {
+                throw SafeTensorsError(file: url.path, problem: "tensor '\(parameter.name)' is missing")
+            }
+            guard entry.shape == parameter.shape else {
+                throw SafeTensorsError(file: url.path, problem: "tensor '\(parameter.name)' has shape \(entry.shape), the model expects \(parameter.shape)")
+            }
+            guard entry.values.allSatisfy(\.isFinite) else {
+                throw SafeTensorsError(file: url.path, problem: "tensor '\(parameter.name)' holds NaN or infinite values")
+            }
+            try backend.write(entry.values, to: parameter.value)
+        }
+        return (metadata, tensors)
+    }
+}

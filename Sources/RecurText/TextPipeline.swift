@@ -1,0 +1,91 @@
+/// Everything that turns raw text into token ids, as saved in a run's `config.json`.
+public struct TextPipelineConfig: Codable, Hashable, Sendable {
+    public var cleaning: CleaningOptions
+    public var tokenizer: TokenizerConfig
+    /// Keep the first `maxLength` tokens of each text (nil: no limit).
+    public var maxLength: Int?
+
+    public init(cleaning: CleaningOptions = CleaningOptions(), tokenizer: TokenizerConfig = TokenizerConfig(kind: .words), maxLength: Int? = nil) {
+        self.cleaning = cleaning
+        self.tokenizer = tokenizer
+        self.maxLength = maxLength
+    }
+}
+
+/// Labeled examples after cleaning and tokenizing; `tokens[i]` belongs to `examples[i]`.
+public struct TokenizedExamples: Sendable {
+    public var examples: [LabeledExample]
+    public var tokens: [[String]]
+    public var badRows: BadRowLog
+}
+
+/// A dataset ready for batching: `sequences[i]` (token ids, 1...maxLength long) has label `labels[i]` and
+/// came from `sources[i]`.
+public struct EncodedDataset: Sendable {
+    public var sequences: [[Int32]]
+    public var labels: [Int32]
+    public var sources: [TextLocation]
+
+    public var count: Int { sequences.count }
+    public var lengths: [Int] { sequences.map(\.count) }
+}
+
+/// Cleaner + tokenizer (+ vocabulary when encoding): one object used identically by training, evaluation
+/// and prediction.
+public struct TextPipeline: Sendable {
+    public let config: TextPipelineConfig
+    public let cleaner: TextCleaner
+    public let tokenizer: any Tokenizer
+
+    public init(_ config: TextPipelineConfig) throws {
+        self.config = config
+        cleaner = TextCleaner(config.cleaning)
+        tokenizer = try config.tokenizer.makeTokenizer()
+    }
+
+    /// With a ready-made tokenizer (tests, custom tokenizers).
+    public init(config: TextPipelineConfig, tokenizer: any Tokenizer) {
+        self.config = config
+        cleaner = TextCleaner(config.cleaning)
+        self.tokenizer = tokenizer
+    }
+
+    /// Tokens of one text (not truncated).
+    public func tokens(for text: String) -> [String] {
+        tokenizer.tokenize(cleaner.clean(text))
+    }
+
+    /// Cleans and tokenizes every example. A text with no tokens after cleaning (e.g. only HTML tags or a
+    /// URL) is a bad row: an error naming file and line, or skipped and counted with `skipBadRows`.
+    public func tokenize(_ examples: [LabeledExample], skipBadRows: Bool = false, maxReportedReasons: Int = 5) throws -> TokenizedExamples {
+        var handler = BadRowHandler(skip: skipBadRows, maxReasons: maxReportedReasons)
+        var kept: [LabeledExample] = []
+        var tokens: [[String]] = []
+        kept.reserveCapacity(examples.count)
+        tokens.reserveCapacity(examples.count)
+        for example in examples {
+            let exampleTokens = self.tokens(for: example.text)
+            if exampleTokens.isEmpty {
+                try handler.handle(TextDataError(example.source, "no tokens left after cleaning"))
+                continue
+            }
+            kept.append(example)
+            tokens.append(exampleTokens)
+        }
+        return TokenizedExamples(examples: kept, tokens: tokens, badRows: handler.log)
+    }
+
+    /// Token ids (truncated to `config.maxLength`) and label indices. Unknown labels are errors naming the
+    /// example's file and line.
+    public func encode(_ tokenized: TokenizedExamples, vocabulary: Vocabulary, labels: LabelSet) throws -> EncodedDataset {
+        EncodedDataset(
+            sequences: tokenized.tokens.map { vocabulary.encode($0, maxLength: config.maxLength) },
+            labels: try labels.indices(of: tokenized.examples),
+            sources: tokenized.examples.map(\.source))
+    }
+
+    /// Token ids for one text at prediction time (never empty: see `Vocabulary.encode`).
+    public func encode(_ text: String, vocabulary: Vocabulary) -> [Int32] {
+        vocabulary.encode(tokens(for: text), maxLength: config.maxLength)
+    }
+}
