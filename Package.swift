@@ -38,11 +38,11 @@ let package = Package(
             plugins: ["EmbedKernelsPlugin"]
         ),
         .target(name: "RecurText"),
-        .target(name: "Recur", dependencies: ["RecurCore"]),
+        .target(name: "Recur", dependencies: ["RecurCore", "RecurText"]),
         .executableTarget(
             name: "recur",
             dependencies: [
-                "Recur", "RecurCore", "RecurOpenCL",
+                "Recur", "RecurCore", "RecurOpenCL", "RecurText",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -30,6 +30,12 @@ public final class Optimizer {
         }
     }
 
+    /// Puts back state saved from `state` and `stepCount` (resuming from a checkpoint).
+    public func restore(state: [String: [String: Tensor]], stepCount: Int) {
+        self.state = state
+        self.stepCount = stepCount
+    }
+
     private func update(_ p: Parameter, scale: Float, on backend: Backend) throws {
         func buffer(_ key: String) throws -> Tensor {
             if let existing = state[p.name]?[key] { return existing }

@@ -1,5 +1,6 @@
 import Foundation
 import RecurCore
+import RecurText
 
 /// What one training run is asked to do, beyond the architecture.
 public struct TrainingOptions: Codable, Sendable, Equatable {
@@ -98,7 +99,7 @@ public final class Trainer {
 
     /// One pass over `batches` (already shuffled by the caller for this epoch). `totalSteps` is the number of
     /// optimizer steps in the whole run (for schedules).
-    public func trainEpoch(_ batches: [ClassificationBatch], epoch: Int, totalSteps: Int,
+    public func trainEpoch(_ batches: [Batch], epoch: Int, totalSteps: Int,
                            progress: ((TrainingProgress) -> Void)? = nil) throws -> (loss: Double, accuracy: Double, tokens: Int, seconds: Double, learningRate: Double) {
         let start = DispatchTime.now().uptimeNanoseconds
         var lossSum = 0.0, correct = 0, seen = 0, tokens = 0
@@ -106,9 +107,9 @@ public final class Trainer {
         for (index, batch) in batches.enumerated() {
             factor = options.schedule.factor(step: globalStep, totalSteps: totalSteps, stepsPerEpoch: batches.count)
             let (batchLoss, batchCorrect) = try trainStep(batch, learningRateScale: factor)
-            lossSum += batchLoss * Double(batch.size)
+            lossSum += batchLoss * Double(batch.batchSize)
             correct += batchCorrect
-            seen += batch.size
+            seen += batch.batchSize
             tokens += batch.tokenCount
             if let progress {
                 let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
@@ -125,7 +126,7 @@ public final class Trainer {
     }
 
     /// One optimizer step on one batch; returns the batch's mean loss and how many it classified right.
-    public func trainStep(_ batch: ClassificationBatch, learningRateScale: Float) throws -> (Double, Int) {
+    public func trainStep(_ batch: Batch, learningRateScale: Float) throws -> (Double, Int) {
         let (tokens, lengths, labeled) = try upload(batch)
         guard let targets = labeled else { throw TrainingError.unlabeledBatch }
         try model.zeroGradients(on: backend)
@@ -145,7 +146,7 @@ public final class Trainer {
     }
 
     /// Class probabilities (and the mean loss, when labeled) without dropout or updates.
-    public func predict(_ batches: [ClassificationBatch]) throws -> Predictions {
+    public func predict(_ batches: [Batch]) throws -> Predictions {
         var result = Predictions()
         var lossSum = 0.0
         for batch in batches {
@@ -154,7 +155,7 @@ public final class Trainer {
             let probabilities: [Float]
             if let targets {
                 let value = try loss.forward(logits: logits, targets: targets, hostTargets: batch.labels, on: backend)
-                lossSum += Double(try backend.download(value)[0]) * Double(batch.size)
+                lossSum += Double(try backend.download(value)[0]) * Double(batch.batchSize)
                 probabilities = try backend.download(loss.probabilities!)
                 result.labels += batch.labels
             } else {
@@ -163,7 +164,7 @@ public final class Trainer {
                 probabilities = try backend.download(output)
             }
             let classes = logits.columns
-            for row in 0..<batch.size {
+            for row in 0..<batch.batchSize {
                 result.probabilities.append(Array(probabilities[(row * classes)..<((row + 1) * classes)]))
             }
             result.exampleIndices += batch.exampleIndices
@@ -172,10 +173,10 @@ public final class Trainer {
         return result
     }
 
-    private func upload(_ batch: ClassificationBatch) throws -> (Tensor, Tensor, Tensor?) {
-        let tokens = try backend.upload(batch.tokens, shape: [batch.steps, batch.size])
-        let lengths = try backend.upload(batch.lengths, shape: [batch.size])
-        let targets = batch.labels.isEmpty ? nil : try backend.upload(batch.labels, shape: [batch.size])
+    private func upload(_ batch: Batch) throws -> (Tensor, Tensor, Tensor?) {
+        let tokens = try backend.upload(batch.tokenIDs, shape: [batch.maxLength, batch.batchSize])
+        let lengths = try backend.upload(batch.lengths, shape: [batch.batchSize])
+        let targets = batch.labels.isEmpty ? nil : try backend.upload(batch.labels, shape: [batch.batchSize])
         return (tokens, lengths, targets)
     }
 
@@ -200,4 +201,9 @@ public enum TrainingError: Error, CustomStringConvertible {
             "the loss became NaN or infinite at step \(step); lower the learning rate or enable --clip-norm"
         }
     }
+}
+
+extension Batch {
+    /// Real (unpadded) tokens in the batch.
+    public var tokenCount: Int { lengths.reduce(0) { $0 + Int($1) } }
 }

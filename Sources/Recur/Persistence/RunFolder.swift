@@ -1,0 +1,107 @@
+import Foundation
+import RecurCore
+import RecurText
+
+/// Everything needed to rebuild a trained classifier and its text pipeline, saved as `config.json`.
+public struct RunConfig: Codable, Sendable {
+    public static let currentFormat = "recur-classifier/1"
+    public var format = RunConfig.currentFormat
+    public var model: ClassifierConfig
+    public var text: TextPipelineConfig
+    public var labels: LabelSet
+    public var training: TrainingOptions
+
+    public init(model: ClassifierConfig, text: TextPipelineConfig, labels: LabelSet, training: TrainingOptions) {
+        self.model = model
+        self.text = text
+        self.labels = labels
+        self.training = training
+    }
+}
+
+/// A run on disk (`recur train --out DIR`): the files `eval`, `predict` and `serve` read back.
+public struct RunFolder: Sendable {
+    public let url: URL
+
+    public init(_ path: String) { url = URL(fileURLWithPath: path) }
+
+    public var config: URL { url.appending(path: "config.json") }
+    public var vocabulary: URL { url.appending(path: "vocab.txt") }
+    /// The best weights, PyTorch names, loadable with `safetensors.torch.load_file`.
+    public var model: URL { url.appending(path: "model.safetensors") }
+    /// The latest weights plus optimizer state, to resume training.
+    public var checkpoint: URL { url.appending(path: "checkpoint.safetensors") }
+    public var metrics: URL { url.appending(path: "metrics.jsonl") }
+    public var curves: URL { url.appending(path: "curves.svg") }
+    public var reportJSON: URL { url.appending(path: "report.json") }
+    public var reportText: URL { url.appending(path: "report.txt") }
+
+    public func create() throws {
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    public func writeConfig(_ config: RunConfig) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(config).write(to: self.config, options: .atomic)
+    }
+
+    public func readConfig() throws -> RunConfig {
+        guard FileManager.default.fileExists(atPath: config.path) else {
+            throw RunFolderError(path: url.path, problem: "has no config.json: is it a folder written by `recur train --out`?")
+        }
+        let config: RunConfig
+        do {
+            config = try JSONDecoder().decode(RunConfig.self, from: Data(contentsOf: self.config))
+        } catch {
+            throw RunFolderError(path: self.config.path, problem: "cannot be read: \(error)")
+        }
+        guard config.format == RunConfig.currentFormat else {
+            throw RunFolderError(path: self.config.path, problem: "has format '\(config.format)'; this recur reads '\(RunConfig.currentFormat)'")
+        }
+        return config
+    }
+
+    /// Metadata written into `model.safetensors` so the file explains itself.
+    public static func modelMetadata(_ config: RunConfig) -> [String: String] {
+        [
+            "format": "recur-classifier/1",
+            "cell": config.model.cell.rawValue,
+            "gate_order": config.model.cell.gateOrder,
+            "layers": "\(config.model.layers)",
+            "bidirectional": "\(config.model.bidirectional)",
+            "pooling": config.model.pooling.rawValue,
+            "labels": config.labels.names.joined(separator: ","),
+        ]
+    }
+
+    /// A trained classifier ready to predict: model with its weights, vocabulary, pipeline and labels.
+    public struct Loaded {
+        public let config: RunConfig
+        public let vocabulary: Vocabulary
+        public let pipeline: TextPipeline
+        public let model: SentimentClassifier
+    }
+
+    public func load(on backend: Backend) throws -> Loaded {
+        let config = try readConfig()
+        let vocabulary = try Vocabulary.load(from: self.vocabulary.path)
+        guard vocabulary.count == config.model.vocabularySize else {
+            throw RunFolderError(path: self.vocabulary.path,
+                                 problem: "has \(vocabulary.count) tokens but the model was built for \(config.model.vocabularySize)")
+        }
+        let pipeline = try TextPipeline(config.text)
+        let model = try SentimentClassifier(config: config.model, seed: 0, on: backend)
+        guard FileManager.default.fileExists(atPath: self.model.path) else {
+            throw RunFolderError(path: url.path, problem: "has no model.safetensors (training did not finish an epoch?)")
+        }
+        try ModelWeights.load(into: model.parameters, from: self.model, on: backend)
+        return Loaded(config: config, vocabulary: vocabulary, pipeline: pipeline, model: model)
+    }
+}
+
+public struct RunFolderError: Error, CustomStringConvertible {
+    public let path: String
+    public let problem: String
+    public var description: String { "\(path) \(problem)" }
+}

@@ -1,0 +1,221 @@
+import Foundation
+import RecurCore
+import RecurText
+
+/// A whole training run over encoded data sets, writing the run folder as it goes: per epoch, training,
+/// validation, `metrics.jsonl`, `curves.svg`, the best weights (`model.safetensors`) and a resumable
+/// checkpoint; at the end, the best weights restored and evaluated on the test split (`report.json/txt`).
+public final class TrainingSession {
+    public let runFolder: RunFolder
+    public let config: RunConfig
+    public let trainer: Trainer
+    public let backend: Backend
+    public let train: EncodedDataset
+    public let valid: EncodedDataset?
+    public let test: EncodedDataset?
+    /// The test examples' texts, for the misclassified-examples file.
+    public let testExamples: [LabeledExample]
+    /// Live progress (a terminal line); per-epoch summaries go to `log`.
+    public var progress: ((TrainingProgress) -> Void)?
+    public var log: (String) -> Void = { print($0) }
+
+    public init(runFolder: RunFolder, config: RunConfig, trainer: Trainer, backend: Backend, train: EncodedDataset,
+                valid: EncodedDataset?, test: EncodedDataset?, testExamples: [LabeledExample]) {
+        self.runFolder = runFolder
+        self.config = config
+        self.trainer = trainer
+        self.backend = backend
+        self.train = train
+        self.valid = valid
+        self.test = test
+        self.testExamples = testExamples
+    }
+
+    /// What the checkpoint's metadata records besides tensors.
+    private struct CheckpointState: Codable {
+        var epoch: Int
+        var globalStep: Int
+        var optimizerSteps: Int
+        var bestAccuracy: Double
+        var bestEpoch: Int
+        var epochsWithoutImprovement: Int
+        var history: [EpochMetrics]
+    }
+
+    /// The final report, as written to `report.json`.
+    public struct Report: Codable {
+        public var device: String
+        public var bestEpoch: Int
+        public var epochsRun: Int
+        public var secondsPerEpoch: Double
+        public var trainTokensPerSecond: Double
+        public var valid: ClassificationReport?
+        public var test: ClassificationReport?
+    }
+
+    @discardableResult
+    public func run(resume: Bool = false) throws -> Report {
+        let options = config.training
+        let parameters = trainer.model.parameters
+        var state = CheckpointState(epoch: 0, globalStep: 0, optimizerSteps: 0, bestAccuracy: -1, bestEpoch: 0,
+                                    epochsWithoutImprovement: 0, history: [])
+        if resume { state = try loadCheckpoint() }
+
+        // The best weights so far stay on the device; copying them back is how early stopping restores them.
+        let best = try parameters.map { try backend.zeros($0.shape, dtype: .float32) }
+        func snapshot() throws { for (p, b) in zip(parameters, best) { try backend.copy(p.value, to: b) } }
+        func restore() throws { for (p, b) in zip(parameters, best) { try backend.copy(b, to: p.value) } }
+        if resume {
+            if FileManager.default.fileExists(atPath: runFolder.model.path) {
+                let current = try parameters.map { try backend.download($0.value) }
+                try ModelWeights.load(into: parameters, from: runFolder.model, on: backend)
+                try snapshot()
+                for (p, values) in zip(parameters, current) { try backend.write(values, to: p.value) }
+            } else {
+                try snapshot()
+            }
+        }
+
+        let batcher = BucketBatcher(lengths: train.lengths, batchSize: options.batchSize, seed: options.seed)
+        let stepsPerEpoch = batcher.batchIndices(epoch: 0).count
+        let totalSteps = stepsPerEpoch * options.epochs
+        let validBatches = valid.map { evaluationBatches($0) }
+        if state.epoch == 0 { try? FileManager.default.removeItem(at: runFolder.metrics) }
+
+        var epoch = state.epoch
+        while epoch < options.epochs {
+            epoch += 1
+            let batches = batcher.batches(epoch: epoch, sequences: train.sequences, labels: train.labels)
+            let stats = try trainer.trainEpoch(batches, epoch: epoch, totalSteps: totalSteps, progress: progress)
+            var metrics = EpochMetrics(epoch: epoch, trainLoss: stats.loss, trainAccuracy: stats.accuracy, validLoss: nil,
+                                       validAccuracy: nil, learningRate: stats.learningRate, seconds: stats.seconds,
+                                       tokensPerSecond: Double(stats.tokens) / max(stats.seconds, 1e-9))
+            if let validBatches {
+                let predictions = try trainer.predict(validBatches)
+                metrics.validLoss = predictions.loss
+                metrics.validAccuracy = predictions.accuracy
+            }
+            state.history.append(metrics)
+            try appendMetrics(metrics)
+            try TrainingCurves.svg(state.history, title: "Recur: \(config.model.cell.rawValue) on \(backend.name)")
+                .write(to: runFolder.curves, atomically: true, encoding: .utf8)
+
+            // Without validation data the latest epoch counts as the best.
+            let score = metrics.validAccuracy ?? Double(epoch)
+            let improved = score > state.bestAccuracy
+            if improved {
+                state.bestAccuracy = score
+                state.bestEpoch = epoch
+                state.epochsWithoutImprovement = 0
+                try snapshot()
+                try ModelWeights.save(parameters, metadata: RunFolder.modelMetadata(config), to: runFolder.model, on: backend)
+            } else {
+                state.epochsWithoutImprovement += 1
+            }
+            log(summary(metrics, improved: improved))
+            state.epoch = epoch
+            state.globalStep = trainer.globalStep
+            state.optimizerSteps = trainer.optimizer.stepCount
+            try saveCheckpoint(state)
+            if options.patience > 0, state.epochsWithoutImprovement >= options.patience {
+                log("early stopping: no better validation accuracy for \(options.patience) epochs; best was epoch \(state.bestEpoch)")
+                break
+            }
+        }
+
+        try restore()
+        let seconds = state.history.map(\.seconds)
+        var report = Report(
+            device: backend.name, bestEpoch: state.bestEpoch, epochsRun: state.history.count,
+            secondsPerEpoch: seconds.isEmpty ? 0 : seconds.reduce(0, +) / Double(seconds.count),
+            trainTokensPerSecond: state.history.last?.tokensPerSecond ?? 0, valid: nil, test: nil)
+        if let validBatches {
+            report.valid = classificationReport(try trainer.predict(validBatches))
+        }
+        if let test {
+            let predictions = try trainer.predict(evaluationBatches(test))
+            report.test = classificationReport(predictions)
+            log("test (best epoch \(state.bestEpoch)):\n" + report.test!.text)
+        }
+        try writeReport(report)
+        return report
+    }
+
+    /// Fixed-order batches for evaluation: bucketed by length, not shuffled.
+    public func evaluationBatches(_ data: EncodedDataset) -> [Batch] {
+        BucketBatcher(lengths: data.lengths, batchSize: max(config.training.batchSize, 64), seed: 0, shuffle: false)
+            .batches(epoch: 0, sequences: data.sequences, labels: data.labels)
+    }
+
+    private func classificationReport(_ predictions: Predictions) -> ClassificationReport {
+        ClassificationReport(labels: config.labels.names, targets: predictions.labels.map(Int.init),
+                             predictions: predictions.predictedClasses)
+    }
+
+    private func summary(_ m: EpochMetrics, improved: Bool) -> String {
+        var line = String(format: "epoch %d/%d  train loss %.4f acc %.4f", m.epoch, config.training.epochs, m.trainLoss, m.trainAccuracy)
+        if let loss = m.validLoss, let accuracy = m.validAccuracy {
+            line += String(format: "  valid loss %.4f acc %.4f", loss, accuracy)
+        }
+        line += String(format: "  lr %.2e  %.1fs  %.0f tok/s", m.learningRate, m.seconds, m.tokensPerSecond)
+        return line + (improved ? "  *" : "")
+    }
+
+    private func appendMetrics(_ metrics: EpochMetrics) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var line = try encoder.encode(metrics)
+        line.append(0x0A)
+        if let handle = try? FileHandle(forWritingTo: runFolder.metrics) {
+            defer { try? handle.close() }
+            try handle.seekToEnd()
+            try handle.write(contentsOf: line)
+        } else {
+            try line.write(to: runFolder.metrics)
+        }
+    }
+
+    private func writeReport(_ report: Report) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(report).write(to: runFolder.reportJSON, options: .atomic)
+        var text = "Recur run \(runFolder.url.path)\n"
+        text += "device: \(report.device); best epoch \(report.bestEpoch) of \(report.epochsRun); "
+        text += String(format: "%.1f s/epoch; %.0f train tokens/s\n", report.secondsPerEpoch, report.trainTokensPerSecond)
+        if let valid = report.valid { text += "\nvalidation\n" + valid.text + "\n" }
+        if let test = report.test { text += "\ntest\n" + test.text + "\n" }
+        try text.write(to: runFolder.reportText, atomically: true, encoding: .utf8)
+    }
+
+    // MARK: Checkpoint: latest weights, optimizer state, counters and history in one safetensors file.
+
+    private func saveCheckpoint(_ state: CheckpointState) throws {
+        var extra: [String: Tensor] = [:]
+        for (name, buffers) in trainer.optimizer.state {
+            for (key, tensor) in buffers { extra["optimizer.\(key).\(name)"] = tensor }
+        }
+        let stateJSON = String(decoding: try JSONEncoder().encode(state), as: UTF8.self)
+        try ModelWeights.save(trainer.model.parameters, extra: extra, metadata: ["recur_state": stateJSON],
+                              to: runFolder.checkpoint, on: backend)
+    }
+
+    private func loadCheckpoint() throws -> CheckpointState {
+        guard FileManager.default.fileExists(atPath: runFolder.checkpoint.path) else {
+            throw RunFolderError(path: runFolder.url.path, problem: "has no checkpoint.safetensors to resume from")
+        }
+        let (metadata, rest) = try ModelWeights.load(into: trainer.model.parameters, from: runFolder.checkpoint, on: backend)
+        guard let json = metadata["recur_state"],
+              let state = try? JSONDecoder().decode(CheckpointState.self, from: Data(json.utf8))
+        else { throw RunFolderError(path: runFolder.checkpoint.path, problem: "has no readable training state") }
+        var optimizerState: [String: [String: Tensor]] = [:]
+        for (name, entry) in rest where name.hasPrefix("optimizer.") {
+            let parts = name.dropFirst("optimizer.".count).split(separator: ".", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { continue }
+            optimizerState[parts[1], default: [:]][parts[0]] = try backend.upload(entry.values, shape: entry.shape)
+        }
+        trainer.optimizer.restore(state: optimizerState, stepCount: state.optimizerSteps)
+        trainer.globalStep = state.globalStep
+        log("resuming after epoch \(state.epoch) (step \(state.globalStep)), best validation accuracy \(String(format: "%.4f", state.bestAccuracy)) at epoch \(state.bestEpoch)")
+        return state
+    }
+}

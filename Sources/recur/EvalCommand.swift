@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import Recur
+import RecurCore
+import RecurText
+
+/// `recur eval`: score a trained run on labeled data.
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval", abstract: "Evaluate a trained model: accuracy, precision, recall, F1, confusion matrix.")
+
+    @Option(help: "Run folder written by `recur train`.") var model: String
+    @Option(help: "Labeled data (CSV/TSV, JSON Lines, or a folder per class).") var data: String?
+    @Option(name: .customLong("class"), help: "LABEL=FILE with one text per line (repeatable), instead of --data.")
+    var classFiles: [String] = []
+    @Option(help: "Write misclassified examples here (TSV: location, label, predicted, confidence, text).") var errors: String?
+    @Flag(help: "Print the report as JSON.") var json = false
+    @OptionGroup(title: "Reading") var reader: ReaderOptions
+    @OptionGroup var device: DeviceOption
+
+    func validate() throws {
+        if (data == nil) == classFiles.isEmpty { throw ValidationError("give the data with --data FILE or --class LABEL=FILE") }
+    }
+
+    func run() throws {
+        let (backend, reason) = try device.makeBackend()
+        log("device: \(backend.name) — \(reason)")
+        let loaded = try RunFolder(model).load(on: backend)
+        let source: LabeledDataSource = classFiles.isEmpty
+            ? try reader.source(for: data!) : .classFiles(try classFiles.map { try ClassFile(argument: $0) })
+        let examples = try reader.read(source, name: "data", knownLabels: loaded.config.labels)
+        let tokenized = try loaded.pipeline.tokenize(examples, skipBadRows: reader.skipBadRows)
+        let encoded = try loaded.pipeline.encode(tokenized, vocabulary: loaded.vocabulary, labels: loaded.config.labels)
+        let trainer = try Trainer(model: loaded.model, options: loaded.config.training, on: backend)
+        let batches = BucketBatcher(lengths: encoded.lengths, batchSize: 64, seed: 0, shuffle: false)
+            .batches(epoch: 0, sequences: encoded.sequences, labels: encoded.labels)
+        let predictions = try trainer.predict(batches)
+        let predicted = predictions.predictedClasses
+        let report = ClassificationReport(labels: loaded.config.labels.names, targets: predictions.labels.map(Int.init),
+                                          predictions: predicted)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            print(report.text)
+        }
+        if let errors {
+            var lines = ["location\tlabel\tpredicted\tconfidence\ttext"]
+            for (row, index) in predictions.exampleIndices.enumerated() where predicted[row] != Int(predictions.labels[row]) {
+                let example = tokenized.examples[index]
+                let text = example.text.replacingOccurrences(of: "\t", with: " ").replacingOccurrences(of: "\n", with: " ")
+                lines.append("\(example.source)\t\(example.label)\t\(loaded.config.labels.names[predicted[row]])\t"
+                             + String(format: "%.4f", predictions.probabilities[row][predicted[row]]) + "\t\(text)")
+            }
+            try (lines.joined(separator: "\n") + "\n").write(toFile: errors, atomically: true, encoding: .utf8)
+            log("wrote \(lines.count - 1) misclassified examples to \(errors)")
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import ArgumentParser
+import Foundation
+import Recur
+import RecurCore
+import RecurText
+
+/// `recur predict`: label and class probabilities for each text.
+struct PredictCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "predict", abstract: "Predict the sentiment of texts given as arguments, in a file, or on standard input.")
+
+    @Option(help: "Run folder written by `recur train`.") var model: String
+    @Argument(help: "Texts to classify.") var texts: [String] = []
+    @Option(help: "A file with one text per line, or - for standard input.") var input: String?
+    @Flag(help: "One JSON object per line: text, label, probabilities.") var json = false
+    @OptionGroup var device: DeviceOption
+
+    func validate() throws {
+        if texts.isEmpty && input == nil { throw ValidationError("give texts as arguments, or --input FILE (or - for standard input)") }
+    }
+
+    func run() throws {
+        let (backend, reason) = try device.makeBackend()
+        log("device: \(backend.name) — \(reason)")
+        let loaded = try RunFolder(model).load(on: backend)
+        var allTexts = texts
+        if let input {
+            let (lines, badRows) = try PlainTextReader(path: input).readAll()
+            if badRows.skippedRows > 0 { log("\(input): \(badRows)") }
+            allTexts += lines
+        }
+        let sequences = allTexts.map { loaded.pipeline.encode($0, vocabulary: loaded.vocabulary) }
+        let trainer = try Trainer(model: loaded.model, options: loaded.config.training, on: backend)
+        let batches = BucketBatcher(lengths: sequences.map(\.count), batchSize: 64, seed: 0, shuffle: false)
+            .batches(epoch: 0, sequences: sequences, labels: nil)
+        let predictions = try trainer.predict(batches)
+        var probabilitiesByText = [[Float]](repeating: [], count: allTexts.count)
+        for (row, index) in predictions.exampleIndices.enumerated() { probabilitiesByText[index] = predictions.probabilities[row] }
+
+        let labels = loaded.config.labels.names
+        for (text, probabilities) in zip(allTexts, probabilitiesByText) {
+            let best = probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0
+            if json {
+                let object: [String: Any] = [
+                    "text": text, "label": labels[best],
+                    "probabilities": Dictionary(uniqueKeysWithValues: zip(labels, probabilities.map(Double.init))),
+                ]
+                let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+                print(String(decoding: data, as: UTF8.self))
+            } else {
+                let shown = zip(labels, probabilities).map { "\($0)=\(String(format: "%.3f", $1))" }.joined(separator: " ")
+                print("\(labels[best])\t\(shown)\t\(text)")
+            }
+        }
+    }
+}

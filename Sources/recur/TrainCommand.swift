@@ -1,0 +1,107 @@
+import ArgumentParser
+import Foundation
+import Recur
+import RecurCore
+import RecurText
+
+/// `recur train`: labeled text in, a trained and evaluated classifier in a run folder out.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a sentiment classifier and write it, its curves and its evaluation to a run folder.",
+        discussion: """
+        Data: --train FILE (CSV/TSV, JSON Lines, or a folder with one subfolder per class) or --class LABEL=FILE
+        (one text per line, repeat per class). Without --valid/--test the data is split by --split (stratified,
+        seeded). The test split is only evaluated at the end; it never chooses anything.
+        """)
+
+    @Option(help: "Training data: CSV/TSV, JSON Lines, or a folder per class.") var train: String?
+    @Option(name: .customLong("class"), help: "LABEL=FILE: a file with one text per line for that class (repeatable).")
+    var classFiles: [String] = []
+    @Option(help: "Validation data (same format as --train).") var valid: String?
+    @Option(help: "Test data (same format as --train).") var test: String?
+    @Option(help: "train,valid,test fractions used when --valid/--test are missing.") var split = "0.8,0.1,0.1"
+    @Option(help: "Run folder to write.") var out: String
+    @Flag(help: "Continue the run in --out from its checkpoint (same data options).") var resume = false
+    @OptionGroup(title: "Reading") var reader: ReaderOptions
+    @OptionGroup(title: "Text") var text: TextOptions
+    @OptionGroup(title: "Model") var model: ModelOptions
+    @OptionGroup(title: "Optimization") var optimization: OptimizationOptions
+    @OptionGroup var device: DeviceOption
+
+    func validate() throws {
+        if train == nil && classFiles.isEmpty { throw ValidationError("give the training data with --train FILE or --class LABEL=FILE") }
+        if train != nil && !classFiles.isEmpty { throw ValidationError("use either --train or --class, not both") }
+    }
+
+    func run() throws {
+        let runFolder = RunFolder(out)
+        let previous = resume ? try runFolder.readConfig() : nil
+        let (backend, reason) = try device.makeBackend()
+        log("device: \(backend.name) — \(reason)")
+
+        // Read and split.
+        let trainSource: LabeledDataSource = classFiles.isEmpty
+            ? try reader.source(for: train!)
+            : .classFiles(try classFiles.map { try ClassFile(argument: $0) })
+        var trainExamples = try reader.read(trainSource, name: "train")
+        let labels = previous?.labels ?? LabelSet(inferringFrom: trainExamples)
+        var validExamples = try valid.map { try reader.read(try reader.source(for: $0), name: "valid", knownLabels: labels) }
+        var testExamples = try test.map { try reader.read(try reader.source(for: $0), name: "test", knownLabels: labels) }
+        if validExamples == nil || testExamples == nil {
+            var fractions = try parseSplitFractions(split)
+            if fractions.count == 2 { fractions.append(0) }
+            guard fractions.count == 3 else { throw ValidationError("--split: expected train,valid,test fractions") }
+            // Only split off what was not given as a file.
+            if validExamples != nil { fractions = [fractions[0] + fractions[1], 0, fractions[2]] }
+            if testExamples != nil { fractions = [fractions[0] + fractions[2], fractions[1], 0] }
+            let parts = try stratifiedSplit(trainExamples, fractions: fractions, seed: optimization.seed)
+            trainExamples = parts[0]
+            if validExamples == nil { validExamples = parts[1] }
+            if testExamples == nil { testExamples = parts[2] }
+            log("split \(split) (seed \(optimization.seed)): \(parts[0].count) train, \(parts[1].count) valid, \(parts[2].count) test")
+        }
+        let labelCounts = try labels.validateForTraining(trainExamples)
+
+        // Text pipeline and vocabulary, from the training split only.
+        let textConfig = try previous?.text ?? text.pipelineConfig()
+        let pipeline = try TextPipeline(textConfig)
+        let trainTokens = try pipeline.tokenize(trainExamples, skipBadRows: reader.skipBadRows)
+        let vocabulary = resume
+            ? try Vocabulary.load(from: runFolder.vocabulary.path)
+            : Vocabulary.build(from: trainTokens.tokens, minCount: text.minCount, maxSize: text.maxVocab)
+        let trainSet = try pipeline.encode(trainTokens, vocabulary: vocabulary, labels: labels)
+        func encode(_ examples: [LabeledExample]?) throws -> EncodedDataset? {
+            guard let examples, !examples.isEmpty else { return nil }
+            return try pipeline.encode(try pipeline.tokenize(examples, skipBadRows: reader.skipBadRows), vocabulary: vocabulary, labels: labels)
+        }
+        let validSet = try encode(validExamples), testSet = try encode(testExamples)
+        let meanLength = Double(trainSet.lengths.reduce(0, +)) / Double(max(trainSet.count, 1))
+        log("vocabulary: \(vocabulary.count) tokens; labels: \(labels.names.joined(separator: ", ")) \(labelCounts); mean length \(String(format: "%.1f", meanLength)) tokens")
+
+        let config = try previous ?? RunConfig(
+            model: try model.config(vocabularySize: vocabulary.count, classCount: labels.count),
+            text: textConfig, labels: labels, training: try optimization.options(labelCounts: labelCounts))
+        try runFolder.create()
+        try runFolder.writeConfig(config)
+        if !resume { try vocabulary.write(to: runFolder.vocabulary.path) }
+
+        let classifier = try SentimentClassifier(config: config.model, seed: config.training.seed, on: backend)
+        let trainer = try Trainer(model: classifier, options: config.training, on: backend)
+        let session = TrainingSession(
+            runFolder: runFolder, config: config, trainer: trainer, backend: backend,
+            train: trainSet, valid: validSet, test: testSet, testExamples: testExamples ?? [])
+        let line = ProgressLine()
+        session.progress = { p in
+            line.update(String(format: "epoch %d/%d  step %d/%d  loss %.4f  acc %.4f  %.0f tok/s",
+                               p.epoch, p.epochs, p.step, p.stepsInEpoch, p.loss, p.accuracy, p.tokensPerSecond)
+                        + "  ETA " + formatDuration(p.epochSecondsLeft))
+        }
+        session.log = { message in
+            line.clear()
+            log(message)
+        }
+        try session.run(resume: resume)
+        log("wrote \(runFolder.url.path): config.json vocab.txt model.safetensors checkpoint.safetensors metrics.jsonl curves.svg report.json report.txt")
+    }
+}
