@@ -1,0 +1,93 @@
+import Foundation
+import Recur
+import RecurCore
+import RecurText
+import Testing
+
+/// A saved model predicts exactly what the model that saved it predicted, and a damaged file is refused
+/// with a message naming it.
+@Suite struct SaveLoadTests {
+    static let texts = ["great movie , loved it", "terrible plot", "not bad at all", "boring boring boring", "x"]
+
+    func trainedRun(on backend: Backend) throws -> (RunFolder, SentimentClassifier, Vocabulary, TextPipeline) {
+        let pipeline = try TextPipeline(TextPipelineConfig())
+        let examples = Self.texts.enumerated().map {
+            LabeledExample(text: $1, label: $0 % 2 == 0 ? "pos" : "neg", source: TextLocation(file: "memory", line: $0 + 1))
+        }
+        let labels = LabelSet(inferringFrom: examples)
+        let tokenized = try pipeline.tokenize(examples)
+        let vocabulary = Vocabulary.build(from: tokenized.tokens)
+        let data = try pipeline.encode(tokenized, vocabulary: vocabulary, labels: labels)
+        var options = TrainingOptions()
+        options.epochs = 2
+        options.batchSize = 2
+        let config = RunConfig(
+            model: ClassifierConfig(vocabularySize: vocabulary.count, embeddingDimension: 8, hiddenSize: 6, layers: 2,
+                                    bidirectional: true, cell: .lstm, pooling: .concat, classCount: 2,
+                                    embeddingDropout: 0.1, interLayerDropout: 0.1, featureDropout: 0.1),
+            text: pipeline.config, labels: labels, training: options)
+        let folder = try temporaryRunFolder()
+        try folder.writeConfig(config)
+        try vocabulary.write(to: folder.vocabulary.path)
+        let model = try SentimentClassifier(config: config.model, seed: 3, on: backend)
+        let session = TrainingSession(runFolder: folder, config: config, trainer: try Trainer(model: model, options: options, on: backend),
+                                      backend: backend, train: data, valid: data, test: nil, testExamples: [])
+        session.log = { _ in }
+        try session.run()
+        return (folder, model, vocabulary, pipeline)
+    }
+
+    func probabilities(_ model: SentimentClassifier, _ vocabulary: Vocabulary, _ pipeline: TextPipeline, on backend: Backend) throws -> [[Float]] {
+        let sequences = Self.texts.map { pipeline.encode($0, vocabulary: vocabulary) }
+        let batches = BucketBatcher(lengths: sequences.map(\.count), batchSize: 3, seed: 0, shuffle: false)
+            .batches(epoch: 0, sequences: sequences, labels: nil)
+        let predictions = try Trainer(model: model, options: TrainingOptions(), on: backend).predict(batches)
+        var byText = [[Float]](repeating: [], count: Self.texts.count)
+        for (row, index) in predictions.exampleIndices.enumerated() { byText[index] = predictions.probabilities[row] }
+        return byText
+    }
+
+    @Test func saveLoadPredictGivesIdenticalProbabilities() throws {
+        for backend in try TestBackends.all() {
+            let (folder, model, vocabulary, pipeline) = try trainedRun(on: backend)
+            defer { try? FileManager.default.removeItem(at: folder.url) }
+            let before = try probabilities(model, vocabulary, pipeline, on: backend)
+            let loaded = try folder.load(on: backend)
+            #expect(loaded.vocabulary == vocabulary)
+            let after = try probabilities(loaded.model, loaded.vocabulary, loaded.pipeline, on: backend)
+            #expect(before == after, "probabilities changed after save and load on \(backend.name)")
+            #expect(before.allSatisfy { abs($0.reduce(0, +) - 1) < 1e-5 })
+        }
+    }
+
+    @Test func damagedModelFilesAreRefusedWithTheirName() throws {
+        let backend = CPUBackend()
+        let (folder, _, _, _) = try trainedRun(on: backend)
+        defer { try? FileManager.default.removeItem(at: folder.url) }
+        let original = try Data(contentsOf: folder.model)
+
+        try original.prefix(original.count / 2).write(to: folder.model)
+        #expect(throws: SafeTensorsError.self) { try folder.load(on: backend) }
+
+        try Data("not a model".utf8).write(to: folder.model)
+        let error = #expect(throws: SafeTensorsError.self) { try folder.load(on: backend) }
+        #expect(error?.description.contains("model.safetensors") == true)
+
+        try FileManager.default.removeItem(at: folder.model)
+        #expect(throws: RunFolderError.self) { try folder.load(on: backend) }
+        try FileManager.default.removeItem(at: folder.config)
+        #expect(throws: RunFolderError.self) { try folder.load(on: backend) }
+    }
+
+    @Test func safetensorsRoundTripAndHeader() throws {
+        let entries = ["b": SafeTensors.Entry(shape: [2, 3], values: [1, 2, 3, 4, 5, 6]), "a": SafeTensors.Entry(shape: [1], values: [-0.5])]
+        let data = try SafeTensors.encode(entries, metadata: ["gate_order": "i,f,g,o"])
+        let headerLength = data.prefix(8).withUnsafeBytes { Int(UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self))) }
+        #expect((8 + headerLength) % 8 == 0)
+        let header = try JSONSerialization.jsonObject(with: data[8..<(8 + headerLength)]) as? [String: Any]
+        #expect((header?["a"] as? [String: Any])?["dtype"] as? String == "F32")
+        let (decoded, metadata) = try SafeTensors.decode(data, source: "memory")
+        #expect(decoded == entries)
+        #expect(metadata == ["gate_order": "i,f,g,o"])
+    }
+}
