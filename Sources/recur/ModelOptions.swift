@@ -46,6 +46,7 @@ struct OptimizationOptions: ParsableArguments {
     @Option(help: "Stop after this many epochs without a better validation accuracy (0: never).") var patience = 3
     @Option(help: "Class weights for the loss: none, balanced, or comma-separated numbers in label order.") var classWeights = "none"
     @Option(help: "Random seed: the same seed repeats a run on the same backend.") var seed: UInt64 = 1
+    @Option(help: "Probability of replacing a training token by <unk> (word dropout).") var wordDropout: Float = 0.1
 
     func options(labelCounts: [Int]) throws -> TrainingOptions {
         var options = TrainingOptions()
@@ -68,6 +69,8 @@ struct OptimizationOptions: ParsableArguments {
         options.clipNorm = clipNorm
         options.patience = patience
         options.seed = seed
+        guard (0..<1).contains(wordDropout) else { throw ValidationError("--word-dropout must be in [0, 1)") }
+        options.wordDropout = wordDropout
         switch classWeights {
         case "none": options.classWeights = nil
         case "balanced":

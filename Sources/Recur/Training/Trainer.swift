@@ -14,7 +14,28 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     public var patience = 3
     public var seed: UInt64 = 1
     public var classWeights: [Float]?
+    /// Probability of replacing each training token by `<unk>` (word dropout, Iyyer et al. 2015): it keeps
+    /// the model from leaning on rare words it has seen a few times.
+    public var wordDropout: Float = 0
     public init() {}
+
+    private enum CodingKeys: String, CodingKey {
+        case epochs, batchSize, optimizer, schedule, clipNorm, patience, seed, classWeights, wordDropout
+    }
+
+    // Fields added later decode with their defaults from older run folders.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        epochs = try c.decode(Int.self, forKey: .epochs)
+        batchSize = try c.decode(Int.self, forKey: .batchSize)
+        optimizer = try c.decode(OptimizerChoice.self, forKey: .optimizer)
+        schedule = try c.decode(LearningRateSchedule.self, forKey: .schedule)
+        clipNorm = try c.decode(Float.self, forKey: .clipNorm)
+        patience = try c.decode(Int.self, forKey: .patience)
+        seed = try c.decode(UInt64.self, forKey: .seed)
+        classWeights = try c.decodeIfPresent([Float].self, forKey: .classWeights)
+        wordDropout = try c.decodeIfPresent(Float.self, forKey: .wordDropout) ?? 0
+    }
 }
 
 /// The optimizer by name, as the command line and `config.json` spell it.
@@ -127,7 +148,7 @@ public final class Trainer {
 
     /// One optimizer step on one batch; returns the batch's mean loss and how many it classified right.
     public func trainStep(_ batch: Batch, learningRateScale: Float) throws -> (Double, Int) {
-        let (tokens, lengths, labeled) = try upload(batch)
+        let (tokens, lengths, labeled) = try upload(batch, wordDropout: options.wordDropout)
         guard let targets = labeled else { throw TrainingError.unlabeledBatch }
         try model.zeroGradients(on: backend)
         let seed = options.seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(globalStep) &* 1_000_003
@@ -173,8 +194,16 @@ public final class Trainer {
         return result
     }
 
-    private func upload(_ batch: Batch) throws -> (Tensor, Tensor, Tensor?) {
-        let tokens = try backend.upload(batch.tokenIDs, shape: [batch.maxLength, batch.batchSize])
+    private func upload(_ batch: Batch, wordDropout: Float = 0) throws -> (Tensor, Tensor, Tensor?) {
+        var ids = batch.tokenIDs
+        if wordDropout > 0 {
+            // Seeded per step, so a run repeats exactly; padding stays padding.
+            var generator = WeightInitializer(seed: options.seed ^ (UInt64(globalStep) &* 0xD1B5_4A32_D192_ED03))
+            for i in ids.indices where ids[i] != Vocabulary.padID && Float.random(in: 0..<1, using: &generator) < wordDropout {
+                ids[i] = Vocabulary.unknownID
+            }
+        }
+        let tokens = try backend.upload(ids, shape: [batch.maxLength, batch.batchSize])
         let lengths = try backend.upload(batch.lengths, shape: [batch.batchSize])
         let targets = batch.labels.isEmpty ? nil : try backend.upload(batch.labels, shape: [batch.batchSize])
         return (tokens, lengths, targets)
