@@ -37,8 +37,8 @@ for set in "${sets[@]}"; do
     mr)
         train mr --class pos="$data/rt-polarity/rt-polarity.pos" --class neg="$data/rt-polarity/rt-polarity.neg" \
             --encoding cp1252 --split 0.81,0.09,0.1 \
-            --cell gru --bidirectional --hidden 64 --pooling max --embedding-dropout 0.5 --dropout 0.5 --lr 1e-3 \
-            --epochs 10 --patience 3 ;;
+            --cell lstm --hidden 128 --pooling concat --embedding-dropout 0.5 --dropout 0.5 --lr 1e-3 \
+            --epochs 20 --patience 5 ;;
     sst2)
         # Trained on SST-2 train only; 5% of it validates; the GLUE dev set is the test.
         train sst2 --train "$data/sst2/train.tsv" --test "$data/sst2/dev.tsv" --split 0.95,0.05 \
