@@ -66,16 +66,23 @@ struct TrainCommand: ParsableCommand {
         // Text pipeline and vocabulary, from the training split only.
         let textConfig = try previous?.text ?? text.pipelineConfig()
         let pipeline = try TextPipeline(textConfig)
-        let trainTokens = try pipeline.tokenize(trainExamples, skipBadRows: reader.skipBadRows)
+        func tokenize(_ examples: [LabeledExample], _ name: String) throws -> TokenizedExamples {
+            let tokenized = try pipeline.tokenize(examples, skipBadRows: reader.skipBadRows)
+            if tokenized.badRows.skippedRows > 0 { log("\(name) after cleaning: \(tokenized.badRows)") }
+            return tokenized
+        }
+        let trainTokens = try tokenize(trainExamples, "train")
         let vocabulary = resume
             ? try Vocabulary.load(from: runFolder.vocabulary.path)
             : Vocabulary.build(from: trainTokens.tokens, minCount: text.minCount, maxSize: text.maxVocab)
         let trainSet = try pipeline.encode(trainTokens, vocabulary: vocabulary, labels: labels)
-        func encode(_ examples: [LabeledExample]?) throws -> EncodedDataset? {
+        func encode(_ examples: [LabeledExample]?, _ name: String) throws -> (EncodedDataset, [LabeledExample])? {
             guard let examples, !examples.isEmpty else { return nil }
-            return try pipeline.encode(try pipeline.tokenize(examples, skipBadRows: reader.skipBadRows), vocabulary: vocabulary, labels: labels)
+            let tokenized = try tokenize(examples, name)
+            return (try pipeline.encode(tokenized, vocabulary: vocabulary, labels: labels), tokenized.examples)
         }
-        let validSet = try encode(validExamples), testSet = try encode(testExamples)
+        let validSet = try encode(validExamples, "valid")?.0
+        let testEncoded = try encode(testExamples, "test")
         let meanLength = Double(trainSet.lengths.reduce(0, +)) / Double(max(trainSet.count, 1))
         log("vocabulary: \(vocabulary.count) tokens; labels: \(labels.names.joined(separator: ", ")) \(labelCounts); mean length \(String(format: "%.1f", meanLength)) tokens")
 
@@ -90,7 +97,7 @@ struct TrainCommand: ParsableCommand {
         let trainer = try Trainer(model: classifier, options: config.training, on: backend)
         let session = TrainingSession(
             runFolder: runFolder, config: config, trainer: trainer, backend: backend,
-            train: trainSet, valid: validSet, test: testSet, testExamples: testExamples ?? [])
+            train: trainSet, valid: validSet, test: testEncoded?.0, testExamples: testEncoded?.1 ?? [])
         let line = ProgressLine()
         session.progress = { p in
             line.update(String(format: "epoch %d/%d  step %d/%d  loss %.4f  acc %.4f  %.0f tok/s",
