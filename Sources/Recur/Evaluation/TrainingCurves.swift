@@ -39,10 +39,17 @@ public enum TrainingCurves {
             svg += "<text x=\"\(x0 + panelWidth / 2)\" y=\"\(y0 + panelHeight + 34)\" text-anchor=\"middle\">epoch</text>\n"
             svg += polyline(zip(epochs, panel.1).map { (x($0), y($1)) }, color: "#1f77b4")
             svg += polyline(zip(epochs, panel.2).compactMap { epoch, value in value.map { (x(epoch), y($0)) } }, color: "#d62728")
-            let legendY = y0 + 16
-            svg += "<text x=\"\(x0 + panelWidth - 90)\" y=\"\(legendY)\" fill=\"#1f77b4\">— train</text>\n"
-            svg += "<text x=\"\(x0 + panelWidth - 90)\" y=\"\(legendY + 16)\" fill=\"#d62728\">— validation</text>\n"
+            // The epoch whose weights were kept: the best validation accuracy.
+            if let best = history.filter({ $0.validAccuracy != nil }).max(by: { $0.validAccuracy! < $1.validAccuracy! }) {
+                let bx = x(Double(best.epoch))
+                svg += "<line x1=\"\(bx)\" x2=\"\(bx)\" y1=\"\(y0)\" y2=\"\(y0 + panelHeight)\" stroke=\"#888\" stroke-dasharray=\"4 3\"/>\n"
+            }
         }
+        // One legend for both panels, in the title row, clear of the curves.
+        let legendX = width - margin - 250
+        svg += "<text x=\"\(legendX)\" y=\"22\" fill=\"#1f77b4\">● train</text>\n"
+        svg += "<text x=\"\(legendX + 60)\" y=\"22\" fill=\"#d62728\">● validation</text>\n"
+        svg += "<text x=\"\(legendX + 150)\" y=\"22\" fill=\"#888\">┆ best epoch</text>\n"
         return svg + "</svg>\n"
     }
 

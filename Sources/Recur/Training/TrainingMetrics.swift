@@ -1,0 +1,52 @@
+/// Per-epoch figures.
+public struct EpochMetrics: Codable, Sendable, Equatable {
+    public var epoch: Int
+    public var trainLoss: Double
+    public var trainAccuracy: Double
+    public var validLoss: Double?
+    public var validAccuracy: Double?
+    public var learningRate: Double
+    public var seconds: Double
+    public var tokensPerSecond: Double
+
+    public init(epoch: Int, trainLoss: Double, trainAccuracy: Double, validLoss: Double?, validAccuracy: Double?,
+                learningRate: Double, seconds: Double, tokensPerSecond: Double) {
+        self.epoch = epoch
+        self.trainLoss = trainLoss
+        self.trainAccuracy = trainAccuracy
+        self.validLoss = validLoss
+        self.validAccuracy = validAccuracy
+        self.learningRate = learningRate
+        self.seconds = seconds
+        self.tokensPerSecond = tokensPerSecond
+    }
+}
+
+/// A live view of training, for progress lines.
+public struct TrainingProgress: Sendable {
+    public var epoch: Int
+    public var epochs: Int
+    public var step: Int
+    public var stepsInEpoch: Int
+    public var loss: Double
+    public var accuracy: Double
+    public var tokensPerSecond: Double
+    /// Seconds left in this epoch at the current rate.
+    public var epochSecondsLeft: Double
+}
+
+/// Predictions for a set of batches, in the batches' example order.
+public struct Predictions: Sendable {
+    public var exampleIndices: [Int] = []
+    public var probabilities: [[Float]] = []
+    public var labels: [Int32] = []
+    public var loss: Double = 0
+
+    public var predictedClasses: [Int] {
+        probabilities.map { row in row.indices.max { row[$0] < row[$1] } ?? 0 }
+    }
+    public var accuracy: Double {
+        guard !labels.isEmpty else { return 0 }
+        return Double(zip(predictedClasses, labels).filter { $0 == Int($1) }.count) / Double(labels.count)
+    }
+}
