@@ -16,6 +16,8 @@ struct GemmBench: ParsableCommand {
     @Option(help: "Rows of A and C.") var m = 512
     @Option(help: "Columns of B and C.") var n = 512
     @Option(help: "Columns of A, rows of B.") var k = 512
+    @Flag(help: "Use A transposed (A is stored k x m).") var transA = false
+    @Flag(help: "Use B transposed (B is stored n x k).") var transB = false
     @Option(help: "Seconds to measure for each repeat.") var seconds = 0.5
     @Option(help: "Repeats; the median is reported.") var repeats = 5
     @OptionGroup var deviceOption: DeviceOption
@@ -29,11 +31,12 @@ struct GemmBench: ParsableCommand {
         let (backend, reason) = try deviceOption.makeBackend()
         print("device: \(backend.name) — \(reason)")
         var generator = SystemRandomNumberGenerator()
-        let a = try backend.upload((0..<(m * k)).map { _ in Float.random(in: -1...1, using: &generator) }, shape: [m, k])
-        let b = try backend.upload((0..<(k * n)).map { _ in Float.random(in: -1...1, using: &generator) }, shape: [k, n])
+        let a = try backend.upload((0..<(m * k)).map { _ in Float.random(in: -1...1, using: &generator) }, shape: transA ? [k, m] : [m, k])
+        let b = try backend.upload((0..<(k * n)).map { _ in Float.random(in: -1...1, using: &generator) }, shape: transB ? [n, k] : [k, n])
         let c = try backend.zeros([m, n], dtype: .float32)
         func multiply() throws {
-            try backend.gemm(.none, .none, m: m, n: n, k: k, alpha: 1, a: a.matrix, b: b.matrix, beta: 0, c: c.matrix)
+            try backend.gemm(transA ? .transposed : .none, transB ? .transposed : .none, m: m, n: n, k: k, alpha: 1,
+                             a: a.matrix, b: b.matrix, beta: 0, c: c.matrix)
         }
         // Warm up (kernel build, first launch, page faults) and size a batch of calls to ~1/10 of a repeat.
         try multiply()
@@ -62,7 +65,8 @@ struct GemmBench: ParsableCommand {
         }
         rates.sort()
         let median = rates[rates.count / 2]
-        print(String(format: "gemm %dx%dx%d: %.1f GFLOP/s (median of %d; min %.1f, max %.1f)",
-                     m, n, k, median, repeats, rates.first!, rates.last!))
+        let form = (transA ? "T" : "N") + (transB ? "T" : "N")
+        print("gemm \(form) " + String(format: "%dx%dx%d: %.1f GFLOP/s (median of %d; min %.1f, max %.1f)",
+                                         m, n, k, median, repeats, rates.first!, rates.last!))
     }
 }
