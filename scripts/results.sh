@@ -42,7 +42,8 @@ for set in "${sets[@]}"; do
     sst2)
         # Trained on SST-2 train only; 5% of it validates; the GLUE dev set is the test.
         train sst2 --train "$data/sst2/train.tsv" --test "$data/sst2/dev.tsv" --split 0.95,0.05 \
-            --cell lstm --bidirectional --hidden 128 --pooling concat --dropout 0.5 --epochs 6 --patience 2 ;;
+            --cell lstm --hidden 256 --pooling concat --embedding-dropout 0.5 --dropout 0.5 --lr 1e-3 \
+            --epochs 6 --patience 2 ;;
     chnsenticorp)
         train chnsenticorp --train "$data/chnsenticorp/train.tsv" --valid "$data/chnsenticorp/dev.tsv" \
             --test "$data/chnsenticorp/test.tsv" --max-len 300 \
