@@ -1,33 +1,14 @@
 import Foundation
+import RecurText
 
-/// Seeded host-side random numbers for weight initialisation (xoshiro256**, seeded by SplitMix64):
+/// Seeded host-side random numbers for weight initialisation (RecurText's xoshiro256**):
 /// the same seed gives the same initial weights on every backend.
 public struct WeightInitializer: RandomNumberGenerator {
-    private var state: (UInt64, UInt64, UInt64, UInt64)
+    private var generator: Xoshiro256StarStar
 
-    public init(seed: UInt64) {
-        var x = seed
-        func splitMix() -> UInt64 {
-            x &+= 0x9E37_79B9_7F4A_7C15
-            var z = x
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        state = (splitMix(), splitMix(), splitMix(), splitMix())
-    }
+    public init(seed: UInt64) { generator = Xoshiro256StarStar(seed: seed) }
 
-    public mutating func next() -> UInt64 {
-        let result = ((state.1 &* 5) << 7 | (state.1 &* 5) >> 57) &* 9
-        let t = state.1 << 17
-        state.2 ^= state.0
-        state.3 ^= state.1
-        state.1 ^= state.2
-        state.0 ^= state.3
-        state.2 ^= t
-        state.3 = state.3 << 45 | state.3 >> 19
-        return result
-    }
+    public mutating func next() -> UInt64 { generator.next() }
 
     /// `count` draws from U(-bound, bound): PyTorch's default for recurrent and linear layers.
     public mutating func uniform(count: Int, bound: Float) -> [Float] {
