@@ -18,6 +18,22 @@ inline float softmax_row_loss(const __global float* row, float logSumExp, int cl
     return w * (logSumExp - row[y]);
 }
 
+inline float horizontal_max16(const float16 v) {
+    const float8 a = fmax(v.lo, v.hi);
+    const float4 b = fmax(a.lo, a.hi);
+    const float2 c = fmax(b.lo, b.hi);
+    return fmax(c.x, c.y);
+}
+
+inline float horizontal_sum16(const float16 v) {
+    const float8 a = v.lo + v.hi;
+    const float4 b = a.lo + a.hi;
+    const float2 c = b.lo + b.hi;
+    return c.x + c.y;
+}
+
+// One row per work-item, launched in work-groups of one: a CPU runtime then runs the row's loops with these
+// explicit 16-wide vectors instead of vectorizing across rows (which would turn every load into a gather).
 __kernel void softmax_rows_cpu(
     const int rows, const int classes,
     __global const float* logits, const int logitsOffset,
@@ -31,12 +47,25 @@ __kernel void softmax_rows_cpu(
     if (n >= rows) return;
     const __global float* row = logits + logitsOffset + n * classes;
     __global float* out = probabilities + probabilitiesOffset + n * classes;
-    float maximum = -INFINITY;
-    for (int c = 0; c < classes; ++c) maximum = fmax(maximum, row[c]);
-    float total = 0.0f;
-    for (int c = 0; c < classes; ++c) { const float e = exp(row[c] - maximum); out[c] = e; total += e; }
+    const int vectorEnd = classes & ~15;
+
+    float16 maxima = (float16)(-INFINITY);
+    for (int c = 0; c < vectorEnd; c += 16) maxima = fmax(maxima, vload16(0, row + c));
+    float maximum = horizontal_max16(maxima);
+    for (int c = vectorEnd; c < classes; ++c) maximum = fmax(maximum, row[c]);
+
+    float16 sums = (float16)(0.0f);
+    for (int c = 0; c < vectorEnd; c += 16) {
+        const float16 e = exp(vload16(0, row + c) - maximum);
+        vstore16(e, 0, out + c);
+        sums += e;
+    }
+    float total = horizontal_sum16(sums);
+    for (int c = vectorEnd; c < classes; ++c) { const float e = exp(row[c] - maximum); out[c] = e; total += e; }
+
     const float inverse = 1.0f / total;
-    for (int c = 0; c < classes; ++c) out[c] *= inverse;
+    for (int c = 0; c < vectorEnd; c += 16) vstore16(vload16(0, out + c) * inverse, 0, out + c);
+    for (int c = vectorEnd; c < classes; ++c) out[c] *= inverse;
     if (withLoss) {
         rowLosses[rowLossesOffset + n] = softmax_row_loss(row, maximum + log(total), classes, targets, targetsOffset, n,
                                                           weights, weightsOffset, hasWeights, ignoreIndex, hasIgnore);

@@ -32,8 +32,8 @@ extension OpenCLBackend {
             let group = Self.softmaxGroupSize
             try launch("softmax_rows_gpu", in: "softmax", global: [rows * group], local: [group], arguments)
         } else {
-            // One row per work-item; small groups so that few rows still spread over the cores.
-            try launch("softmax_rows_cpu", in: "softmax", global: [rows], local: [4], arguments)
+            // One row per work-item and per work-group: the kernel vectorizes along the row itself.
+            try launch("softmax_rows_cpu", in: "softmax", global: [rows], local: [1], arguments)
         }
     }
 
