@@ -89,3 +89,10 @@ struct TextOptions: ParsableArguments {
 func log(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
 }
+
+/// A failure the user can fix, reported as `Error: message` with a non-zero exit (without the usage text
+/// that ArgumentParser prints for `ValidationError`).
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

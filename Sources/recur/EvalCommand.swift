@@ -30,6 +30,7 @@ struct EvalCommand: ParsableCommand {
             ? try reader.source(for: data!) : .classFiles(try classFiles.map { try ClassFile(argument: $0) })
         let examples = try reader.read(source, name: "data", knownLabels: loaded.config.labels)
         let tokenized = try loaded.pipeline.tokenize(examples, skipBadRows: reader.skipBadRows)
+        guard !tokenized.examples.isEmpty else { throw CLIError("\(data ?? "the --class files"): no examples to evaluate") }
         if tokenized.badRows.skippedRows > 0 { log("data after cleaning: \(tokenized.badRows)") }
         let encoded = try loaded.pipeline.encode(tokenized, vocabulary: loaded.vocabulary, labels: loaded.config.labels)
         let trainer = try Trainer(model: loaded.model, options: loaded.config.training, on: backend)

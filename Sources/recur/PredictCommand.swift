@@ -29,6 +29,7 @@ struct PredictCommand: ParsableCommand {
             if badRows.skippedRows > 0 { log("\(input): \(badRows)") }
             allTexts += lines
         }
+        guard !allTexts.isEmpty else { throw CLIError("\(input ?? "input"): no texts to predict") }
         let sequences = allTexts.map { loaded.pipeline.encode($0, vocabulary: loaded.vocabulary) }
         let trainer = try Trainer(model: loaded.model, options: loaded.config.training, on: backend)
         let batches = BucketBatcher(lengths: sequences.map(\.count), batchSize: 64, seed: 0, shuffle: false)
