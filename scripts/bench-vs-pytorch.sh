@@ -29,7 +29,8 @@ for config in "${configs[@]}"; do
     done
     python3 - "$config" "${rows[@]}" <<'PY'
 import json, sys
-config, torch_row, *recur_rows = sys.argv[1], json.loads(sys.argv[2]), [json.loads(r) for r in sys.argv[3:]]
+config, torch_row = sys.argv[1], json.loads(sys.argv[2])
+recur_rows = [json.loads(r) for r in sys.argv[3:]]
 for row in [torch_row] + recur_rows:
     train = row["train_tokens_per_s"] / torch_row["train_tokens_per_s"]
     infer = row["inference_tokens_per_s"] / torch_row["inference_tokens_per_s"]
