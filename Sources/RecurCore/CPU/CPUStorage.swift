@@ -4,15 +4,18 @@
 /// read and written through raw loads and stores (`Int32Elements`), which is well defined for any binding.
 final class CPUStorage: TensorStorage {
     let floats: UnsafeMutablePointer<Float>
+    private let blockSize: Int
 
+    /// A zero-filled block, recycled through `CPUMemoryPool`.
     override init(count: Int, dtype: DType, owner: AnyObject) {
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
+        let (raw, size) = CPUMemoryPool.shared.take(byteCount: max(count, 1) * 4)
         raw.initializeMemory(as: Float.self, repeating: 0, count: max(count, 1))
         floats = raw.assumingMemoryBound(to: Float.self)
+        blockSize = size
         super.init(count: count, dtype: dtype, owner: owner)
     }
 
-    deinit { floats.deallocate() }
+    deinit { CPUMemoryPool.shared.give(UnsafeMutableRawPointer(floats), size: blockSize) }
 }
 
 /// Int32 elements of a CPU tensor, addressed like an array.
