@@ -57,6 +57,13 @@ public protocol Backend: AnyObject {
         alpha: Float, a: MatrixView, b: MatrixView, beta: Float, c: MatrixView
     ) throws
 
+    /// Prepares op(B) (k x n) for many GEMMs while it does not change: a recurrent weight across the time
+    /// steps of one batch. The CPU backend packs it into its micro-kernel's panels once instead of per call.
+    /// The operand reads B as it is now; it must not be used after B changes.
+    func prepareGEMMOperand(_ b: MatrixView, _ transB: Transpose, k: Int, n: Int) throws -> PreparedGEMMOperand
+    /// `gemm` with a prepared op(B).
+    func gemm(_ transA: Transpose, m: Int, alpha: Float, a: MatrixView, b: PreparedGEMMOperand, beta: Float, c: MatrixView) throws
+
     /// `matrix[r, c] += vector[c]` for a `[rows, cols]` matrix and a `[cols]` vector (bias add).
     func addRowVector(_ vector: Tensor, to matrix: Tensor) throws
     /// `vector[c] (+)= sum over r of matrix[r, c]` (bias gradient).
@@ -178,6 +185,31 @@ public protocol Backend: AnyObject {
     func adamUpdate(parameter: Tensor, gradient: Tensor, m: Tensor, v: Tensor, step: Int, hyper: AdamHyper) throws
     func rmspropUpdate(parameter: Tensor, gradient: Tensor, squareAverage: Tensor, momentumBuffer: Tensor?, step: Int, hyper: RMSpropHyper) throws
     func adagradUpdate(parameter: Tensor, gradient: Tensor, sum: Tensor, step: Int, hyper: AdagradHyper) throws
+}
+
+/// op(B) of a GEMM, prepared once for many calls (see `Backend.prepareGEMMOperand`). Backends that gain
+/// nothing from preparing keep only the view.
+open class PreparedGEMMOperand {
+    public let view: MatrixView
+    public let transposed: Transpose
+    public let k: Int
+    public let n: Int
+    public init(view: MatrixView, transposed: Transpose, k: Int, n: Int) {
+        self.view = view
+        self.transposed = transposed
+        self.k = k
+        self.n = n
+    }
+}
+
+extension Backend {
+    public func prepareGEMMOperand(_ b: MatrixView, _ transB: Transpose, k: Int, n: Int) throws -> PreparedGEMMOperand {
+        PreparedGEMMOperand(view: b, transposed: transB, k: k, n: n)
+    }
+
+    public func gemm(_ transA: Transpose, m: Int, alpha: Float, a: MatrixView, b: PreparedGEMMOperand, beta: Float, c: MatrixView) throws {
+        try gemm(transA, b.transposed, m: m, n: b.n, k: b.k, alpha: alpha, a: a, b: b.view, beta: beta, c: c)
+    }
 }
 
 public enum PoolMode: String, Sendable, CaseIterable {

@@ -98,13 +98,14 @@ public final class RecurrentDirection {
         if let initialHidden { try backend.copy(initialHidden, to: hiddenStates.slice(first)) }
         if let initialCell, let cellStates { try backend.copy(initialCell, to: cellStates.slice(first)) }
         let output = try backend.zeros([steps, batch, H], dtype: .float32)
+        // W_hh is read by every step and does not change within the batch: prepare (pack) it once.
+        let recurrentWeight = try backend.prepareGEMMOperand(weightHH.value.matrix, .transposed, k: H, n: G)
 
         for t in timeOrder(steps) {
             let (previous, next) = stateIndices(t)
             let hPrev = hiddenStates.slice(previous)
             let recurrentTarget = hiddenGates?.slice(t) ?? gates.slice(t)
-            try backend.gemm(.none, .transposed, m: batch, n: G, k: H, alpha: 1,
-                             a: hPrev.matrix, b: weightHH.value.matrix, beta: 1, c: recurrentTarget.matrix)
+            try backend.gemm(.none, m: batch, alpha: 1, a: hPrev.matrix, b: recurrentWeight, beta: 1, c: recurrentTarget.matrix)
             switch cell {
             case .lstm:
                 try backend.lstmCellForward(
@@ -155,6 +156,7 @@ public final class RecurrentDirection {
         let dInputGates = try backend.zeros([steps, batch, G], dtype: .float32)
         let dHiddenGates = cell == .gru ? try backend.zeros([steps, batch, G], dtype: .float32) : dInputGates
 
+        let recurrentWeight = try backend.prepareGEMMOperand(weightHH.value.matrix, .none, k: G, n: H)
         for t in timeOrder(steps).reversed() {
             let (previous, next) = stateIndices(t)
             let dOut = dOutput?.slice(t) ?? noOutputGradient!
@@ -175,8 +177,7 @@ public final class RecurrentDirection {
                     activation: saved.gates.slice(t), dOutput: dOut, dh: dh,
                     dPreactivation: dInputGates.slice(t), lengths: saved.lengths, t: t)
             }
-            try backend.gemm(.none, .none, m: batch, n: H, k: G, alpha: 1,
-                             a: dHiddenGates.slice(t).matrix, b: weightHH.value.matrix, beta: 1, c: dh.matrix)
+            try backend.gemm(.none, m: batch, alpha: 1, a: dHiddenGates.slice(t).matrix, b: recurrentWeight, beta: 1, c: dh.matrix)
         }
 
         // Weight gradients over all steps at once.

@@ -101,6 +101,35 @@ public final class CPUBackend: Backend {
             beta: beta, c: cBase, ldc: c.ld)
     }
 
+    public func prepareGEMMOperand(_ b: MatrixView, _ transB: Transpose, k: Int, n: Int) throws -> PreparedGEMMOperand {
+        let transposed = transB == .transposed
+        try require(k >= 0 && n >= 0, "prepareGEMMOperand: negative size k=\(k) n=\(n)")
+        try checkMatrix(b, rows: transposed ? n : k, columns: transposed ? k : n, "prepareGEMMOperand B")
+        let base = try floats(b.tensor, "prepareGEMMOperand B") - b.tensor.offset + b.offset
+        let prepared = CPUPackedOperand(view: b, transposed: transB, k: k, n: n)
+        CPUGemm.packWholeB(.init(base: base, ld: b.ld, transposed: transposed), k: k, n: n, into: prepared.packed)
+        return prepared
+    }
+
+    public func gemm(_ transA: Transpose, m: Int, alpha: Float, a: MatrixView, b: PreparedGEMMOperand, beta: Float, c: MatrixView) throws {
+        guard let packed = b as? CPUPackedOperand else {
+            return try gemm(transA, b.transposed, m: m, n: b.n, k: b.k, alpha: alpha, a: a, b: b.view, beta: beta, c: c)
+        }
+        let (n, k) = (b.n, b.k)
+        try require(m >= 0, "gemm: negative size m=\(m)")
+        let transposedA = transA == .transposed
+        try checkMatrix(a, rows: transposedA ? k : m, columns: transposedA ? m : k, "gemm A")
+        try checkMatrix(c, rows: m, columns: n, "gemm C")
+        let aBase = try floats(a.tensor, "gemm A") - a.tensor.offset + a.offset
+        let cBase = try floats(c.tensor, "gemm C") - c.tensor.offset + c.offset
+        let bBase = try floats(b.view.tensor, "gemm B") - b.view.tensor.offset + b.view.offset
+        CPUGemm.gemm(
+            pool: pool, m: m, n: n, k: k, alpha: alpha,
+            a: .init(base: aBase, ld: a.ld, transposed: transposedA),
+            b: .init(base: bBase, ld: b.view.ld, transposed: b.transposed == .transposed),
+            beta: beta, c: cBase, ldc: c.ld, prepackedB: UnsafePointer(packed.packed))
+    }
+
     /// A `rows x columns` matrix view must fit its storage with `ld >= columns`.
     private func checkMatrix(_ view: MatrixView, rows: Int, columns: Int, _ role: String) throws {
         if rows == 0 || columns == 0 { return }

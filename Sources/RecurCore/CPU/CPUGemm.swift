@@ -25,9 +25,23 @@ enum CPUGemm {
         let transposed: Bool
     }
 
+    /// op(B) packed in full: for each KC depth block, all 32-column panels, as `packB` lays them out.
+    static func packedBCount(k: Int, n: Int) -> Int { k * paddedWidth(n) }
+    static func paddedWidth(_ n: Int) -> Int { (n + nr - 1) / nr * nr }
+
+    static func packWholeB(_ b: Operand, k: Int, n: Int, into packed: UnsafeMutablePointer<Float>) {
+        var p0 = 0
+        while p0 < k {
+            let kBlock = min(kc, k - p0)
+            packB(b, depth: p0, count: kBlock, column: 0, width: n, into: packed + p0 * paddedWidth(n))
+            p0 += kBlock
+        }
+    }
+
     static func gemm(
         pool: CPUWorkerPool, m: Int, n: Int, k: Int, alpha: Float,
-        a: Operand, b: Operand, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+        a: Operand, b: Operand, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int,
+        prepackedB: UnsafePointer<Float>? = nil
     ) {
         if m == 0 || n == 0 { return }
         if k == 0 || alpha == 0 {
@@ -50,7 +64,7 @@ enum CPUGemm {
             gemmBlock(
                 rows: rowStart..<rowEnd, columns: columnStart..<columnEnd, k: k, alpha: alpha,
                 a: a, b: b, beta: beta, c: c, ldc: ldc,
-                packedA: scratch, packedB: scratch + mc * kc)
+                packedA: scratch, packedB: scratch + mc * kc, prepackedB: prepackedB, paddedN: paddedWidth(n))
         }
     }
 
@@ -75,7 +89,8 @@ enum CPUGemm {
     private static func gemmBlock(
         rows: Range<Int>, columns: Range<Int>, k: Int, alpha: Float,
         a: Operand, b: Operand, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int,
-        packedA: UnsafeMutablePointer<Float>, packedB: UnsafeMutablePointer<Float>
+        packedA: UnsafeMutablePointer<Float>, packedB: UnsafeMutablePointer<Float>,
+        prepackedB: UnsafePointer<Float>?, paddedN: Int
     ) {
         var j0 = columns.lowerBound
         while j0 < columns.upperBound {
@@ -85,14 +100,21 @@ enum CPUGemm {
                 let kBlock = min(kc, k - p0)
                 // The first depth block applies beta; later ones accumulate.
                 let blockBeta: Float = p0 == 0 ? beta : 1
-                packB(b, depth: p0, count: kBlock, column: j0, width: nBlock, into: packedB)
+                // Panels start at multiples of 32 columns, so a prepacked B is addressed directly.
+                let blockB: UnsafePointer<Float>
+                if let prepackedB {
+                    blockB = prepackedB + p0 * paddedN + j0 * kBlock
+                } else {
+                    packB(b, depth: p0, count: kBlock, column: j0, width: nBlock, into: packedB)
+                    blockB = UnsafePointer(packedB)
+                }
                 var i0 = rows.lowerBound
                 while i0 < rows.upperBound {
                     let mBlock = min(mc, rows.upperBound - i0)
                     packA(a, row: i0, height: mBlock, depth: p0, count: kBlock, into: packedA)
                     var jr = 0
                     while jr < nBlock {
-                        let panelB = packedB + jr * kBlock
+                        let panelB = blockB + jr * kBlock
                         var ir = 0
                         while ir < mBlock {
                             microKernel(
