@@ -80,16 +80,19 @@ public final class RecurrentDirection {
             column += width
         }
         precondition(column == inputSize, "input blocks are \(column) wide, the layer expects \(inputSize)")
-        try backend.addRowVector(biasIH.value, to: gates.reshaped([rows, G]))
-
-        // The GRU keeps h·W_hhᵀ + b_hh apart (the reset gate multiplies it); the others sum it into the gates.
+        // The GRU keeps h·W_hhᵀ + b_hh apart (the reset gate multiplies it); the others add both biases to
+        // the gates, summed first so that the large gate tensor is swept once.
         var hiddenGates: Tensor?
         if cell == .gru {
+            try backend.addRowVector(biasIH.value, to: gates.reshaped([rows, G]))
             let buffer = try backend.zeros([steps, batch, G], dtype: .float32)
             try backend.addRowVector(biasHH.value, to: buffer.reshaped([rows, G]))
             hiddenGates = buffer
         } else {
-            try backend.addRowVector(biasHH.value, to: gates.reshaped([rows, G]))
+            let bias = try backend.zeros([G], dtype: .float32)
+            try backend.copy(biasIH.value, to: bias)
+            try backend.axpy(alpha: 1, x: biasHH.value, y: bias)
+            try backend.addRowVector(bias, to: gates.reshaped([rows, G]))
         }
 
         let hiddenStates = try backend.zeros([steps + 1, batch, H], dtype: .float32)
