@@ -29,11 +29,7 @@ import Testing
             model: ClassifierConfig(vocabularySize: vocabulary.count, embeddingDimension: 6, hiddenSize: 5, cell: .gru,
                                     pooling: .concat, classCount: 2, embeddingDropout: 0.1, featureDropout: 0.2),
             text: pipeline.config, labels: labels, training: options)
-        let model = try SentimentClassifier(config: config.model, seed: 5, on: backend)
-        let session = TrainingSession(runFolder: folder, config: config, trainer: try Trainer(model: model, options: options, on: backend),
-                                      backend: backend, train: data, valid: nil, test: nil, testExamples: [])
-        session.log = { _ in }
-        return session
+        return try makeSession(config: config, vocabulary: vocabulary, seed: 5, train: data, valid: nil, folder: folder, on: backend)
     }
 
     let straight = try temporaryRunFolder(), resumed = try temporaryRunFolder()

@@ -26,15 +26,9 @@ import Testing
                                     bidirectional: true, cell: .lstm, pooling: .concat, classCount: 2,
                                     embeddingDropout: 0.1, interLayerDropout: 0.1, featureDropout: 0.1),
             text: pipeline.config, labels: labels, training: options)
-        let folder = try temporaryRunFolder()
-        try folder.writeConfig(config)
-        try vocabulary.write(to: folder.vocabulary.path)
-        let model = try SentimentClassifier(config: config.model, seed: 3, on: backend)
-        let session = TrainingSession(runFolder: folder, config: config, trainer: try Trainer(model: model, options: options, on: backend),
-                                      backend: backend, train: data, valid: data, test: nil, testExamples: [])
-        session.log = { _ in }
+        let session = try makeSession(config: config, vocabulary: vocabulary, seed: 3, train: data, valid: data, on: backend)
         try session.run()
-        return (folder, model, vocabulary, pipeline)
+        return (session.runFolder, session.trainer.model, vocabulary, pipeline)
     }
 
     func probabilities(_ model: SentimentClassifier, _ vocabulary: Vocabulary, _ pipeline: TextPipeline, on backend: Backend) throws -> [[Float]] {

@@ -25,6 +25,21 @@ func temporaryRunFolder() throws -> RunFolder {
     return folder
 }
 
+/// A quiet training session for `config` in `folder` (a fresh temporary one by default), with the run's
+/// config and vocabulary written as `recur train` writes them.
+func makeSession(config: RunConfig, vocabulary: Vocabulary, seed: UInt64, train: EncodedDataset, valid: EncodedDataset?,
+                 folder: RunFolder? = nil, on backend: Backend) throws -> TrainingSession {
+    let folder = try folder ?? temporaryRunFolder()
+    try folder.writeConfig(config)
+    try vocabulary.write(to: folder.vocabulary.path)
+    let model = try SentimentClassifier(config: config.model, seed: seed, on: backend)
+    let session = TrainingSession(runFolder: folder, config: config,
+                                  trainer: try Trainer(model: model, options: config.training, on: backend),
+                                  backend: backend, train: train, valid: valid, test: nil, testExamples: [])
+    session.log = { _ in }
+    return session
+}
+
 /// Trains on a real slice of ChnSentiCorp on every backend and checks that it learns: the whole user journey
 /// (read, tokenize, vocabulary, batches, train, validate, save) at a size that runs in seconds.
 @Suite(.enabled(if: SharedDataSets.shouldRun, "../shared/data not found (RECUR_REQUIRE_DATA=1 makes this a failure)"))
@@ -50,14 +65,9 @@ struct TrainingIntegrationTests {
                                         bidirectional: true, cell: .gru, pooling: .concat, classCount: labels.count,
                                         featureDropout: 0.2),
                 text: pipeline.config, labels: labels, training: options)
-            let folder = try temporaryRunFolder()
+            let session = try makeSession(config: config, vocabulary: vocabulary, seed: 1, train: trainSet, valid: validSet, on: backend)
+            let folder = session.runFolder
             defer { try? FileManager.default.removeItem(at: folder.url) }
-            try folder.writeConfig(config)
-            try vocabulary.write(to: folder.vocabulary.path)
-            let model = try SentimentClassifier(config: config.model, seed: 1, on: backend)
-            let session = TrainingSession(runFolder: folder, config: config, trainer: try Trainer(model: model, options: options, on: backend),
-                                          backend: backend, train: trainSet, valid: validSet, test: nil, testExamples: [])
-            session.log = { _ in }
             let report = try session.run()
             let accuracy = try #require(report.valid?.accuracy)
             #expect(accuracy >= 0.80, "validation accuracy \(accuracy) on \(backend.name)")
