@@ -5,7 +5,7 @@ import RecurCore
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure kernels and training speed on this machine.",
-        subcommands: [GemmBench.self, KernelBench.self, TrainBench.self]
+        subcommands: [GemmBench.self, KernelBench.self, TrainBench.self, StartupBench.self]
     )
 }
 

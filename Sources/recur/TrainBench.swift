@@ -18,6 +18,7 @@ struct TrainBench: ParsableCommand {
     @Option(help: "Tokens per sequence.") var seqLen = 64
     @Option(help: "Timed training steps (after warm-up).") var steps = 20
     @Flag(help: "Print one JSON object instead of text.") var json = false
+    @Flag(help: .hidden) var firstStepOnly = false
     @OptionGroup var device: DeviceOption
 
     func run() throws {
@@ -47,6 +48,12 @@ struct TrainBench: ParsableCommand {
             let start = DispatchTime.now().uptimeNanoseconds
             try body()
             return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        }
+        if firstStepOnly {
+            // For `recur bench startup`, which times this process from launch to this line.
+            _ = try trainer.trainStep(batches[0], learningRateScale: 1)
+            print(StartupBench.firstStepMarker)
+            return
         }
         // Warm up: kernel builds, first launches, allocator.
         for batch in batches.prefix(2) { _ = try trainer.trainStep(batch, learningRateScale: 1) }
