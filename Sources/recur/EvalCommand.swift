@@ -34,9 +34,7 @@ struct EvalCommand: ParsableCommand {
         if tokenized.badRows.skippedRows > 0 { log("data after cleaning: \(tokenized.badRows)") }
         let encoded = try loaded.pipeline.encode(tokenized, vocabulary: loaded.vocabulary, labels: loaded.config.labels)
         let trainer = try Trainer(model: loaded.model, options: loaded.config.training, on: backend)
-        let batches = BucketBatcher(lengths: encoded.lengths, batchSize: 64, seed: 0, shuffle: false)
-            .batches(epoch: 0, sequences: encoded.sequences, labels: encoded.labels)
-        let predictions = try trainer.predict(batches)
+        let predictions = try trainer.predict(evaluationBatches(sequences: encoded.sequences, labels: encoded.labels))
         let predicted = predictions.predictedClasses
         let report = ClassificationReport(labels: loaded.config.labels.names, targets: predictions.labels.map(Int.init),
                                           predictions: predicted)

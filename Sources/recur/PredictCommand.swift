@@ -32,15 +32,12 @@ struct PredictCommand: ParsableCommand {
         guard !allTexts.isEmpty else { throw CLIError("\(input ?? "input"): no texts to predict") }
         let sequences = allTexts.map { loaded.pipeline.encode($0, vocabulary: loaded.vocabulary) }
         let trainer = try Trainer(model: loaded.model, options: loaded.config.training, on: backend)
-        let batches = BucketBatcher(lengths: sequences.map(\.count), batchSize: 64, seed: 0, shuffle: false)
-            .batches(epoch: 0, sequences: sequences, labels: nil)
-        let predictions = try trainer.predict(batches)
-        var probabilitiesByText = [[Float]](repeating: [], count: allTexts.count)
-        for (row, index) in predictions.exampleIndices.enumerated() { probabilitiesByText[index] = predictions.probabilities[row] }
+        let predictions = try trainer.predict(evaluationBatches(sequences: sequences, labels: nil))
+        let probabilitiesByText = predictions.probabilitiesByExample(count: allTexts.count)
 
         let labels = loaded.config.labels.names
         for (text, probabilities) in zip(allTexts, probabilitiesByText) {
-            let best = probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0
+            let best = argmax(probabilities)
             if json {
                 let object: [String: Any] = [
                     "text": text, "label": labels[best],

@@ -33,12 +33,9 @@ import Testing
 
     func probabilities(_ model: SentimentClassifier, _ vocabulary: Vocabulary, _ pipeline: TextPipeline, on backend: Backend) throws -> [[Float]] {
         let sequences = Self.texts.map { pipeline.encode($0, vocabulary: vocabulary) }
-        let batches = BucketBatcher(lengths: sequences.map(\.count), batchSize: 3, seed: 0, shuffle: false)
-            .batches(epoch: 0, sequences: sequences, labels: nil)
+        let batches = evaluationBatches(sequences: sequences, labels: nil, batchSize: 3)
         let predictions = try Trainer(model: model, options: TrainingOptions(), on: backend).predict(batches)
-        var byText = [[Float]](repeating: [], count: Self.texts.count)
-        for (row, index) in predictions.exampleIndices.enumerated() { byText[index] = predictions.probabilities[row] }
-        return byText
+        return predictions.probabilitiesByExample(count: Self.texts.count)
     }
 
     @Test func saveLoadPredictGivesIdenticalProbabilities() throws {

@@ -113,12 +113,9 @@ public final class Trainer {
 
     private func countCorrect(_ probabilities: [Float], labels: [Int32]) -> Int {
         let classes = probabilities.count / max(labels.count, 1)
-        var correct = 0
-        for (row, label) in labels.enumerated() {
-            let slice = probabilities[(row * classes)..<((row + 1) * classes)]
-            if slice.indices.max(by: { slice[$0] < slice[$1] })! - row * classes == Int(label) { correct += 1 }
-        }
-        return correct
+        return labels.indices.filter { row in
+            argmax(probabilities[(row * classes)..<((row + 1) * classes)]) == Int(labels[row])
+        }.count
     }
 }
 

@@ -1,3 +1,5 @@
+import RecurText
+
 /// Per-epoch figures.
 public struct EpochMetrics: Codable, Sendable, Equatable {
     public var epoch: Int
@@ -35,6 +37,19 @@ public struct TrainingProgress: Sendable {
     public var epochSecondsLeft: Double
 }
 
+/// The index of the largest value (the first one on ties); 0 for an empty row.
+public func argmax<Row: Collection>(_ row: Row) -> Int where Row.Element == Float, Row.Index == Int {
+    guard var best = row.indices.first else { return 0 }
+    for i in row.indices where row[i] > row[best] { best = i }
+    return best - row.startIndex
+}
+
+/// Fixed-order batches for evaluation and prediction: bucketed by length to waste little padding, not shuffled.
+public func evaluationBatches(sequences: [[Int32]], labels: [Int32]?, batchSize: Int = 64) -> [Batch] {
+    BucketBatcher(lengths: sequences.map(\.count), batchSize: batchSize, seed: 0, shuffle: false)
+        .batches(epoch: 0, sequences: sequences, labels: labels)
+}
+
 /// Predictions for a set of batches, in the batches' example order.
 public struct Predictions: Sendable {
     public var exampleIndices: [Int] = []
@@ -42,9 +57,14 @@ public struct Predictions: Sendable {
     public var labels: [Int32] = []
     public var loss: Double = 0
 
-    public var predictedClasses: [Int] {
-        probabilities.map { row in row.indices.max { row[$0] < row[$1] } ?? 0 }
+    public var predictedClasses: [Int] { probabilities.map(argmax) }
+    /// Class probabilities by example index (batches are bucketed, so rows come in another order).
+    public func probabilitiesByExample(count: Int) -> [[Float]] {
+        var byExample = [[Float]](repeating: [], count: count)
+        for (row, index) in exampleIndices.enumerated() { byExample[index] = probabilities[row] }
+        return byExample
     }
+
     public var accuracy: Double {
         guard !labels.isEmpty else { return 0 }
         return Double(zip(predictedClasses, labels).filter { $0 == Int($1) }.count) / Double(labels.count)

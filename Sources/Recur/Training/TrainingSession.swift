@@ -143,8 +143,7 @@ public final class TrainingSession {
 
     /// Fixed-order batches for evaluation: bucketed by length, not shuffled.
     public func evaluationBatches(_ data: EncodedDataset) -> [Batch] {
-        BucketBatcher(lengths: data.lengths, batchSize: max(config.training.batchSize, 64), seed: 0, shuffle: false)
-            .batches(epoch: 0, sequences: data.sequences, labels: data.labels)
+        Recur.evaluationBatches(sequences: data.sequences, labels: data.labels, batchSize: max(config.training.batchSize, 64))
     }
 
     private func classificationReport(_ predictions: Predictions) -> ClassificationReport {
