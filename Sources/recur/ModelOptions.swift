@@ -38,7 +38,7 @@ struct OptimizationOptions: ParsableArguments {
     @Option(help: "Weight decay (decoupled for adamw).") var weightDecay: Float = 0
     @Option(help: "Momentum for sgd.") var momentum: Float = 0.9
     @Flag(help: "Nesterov momentum for sgd.") var nesterov = false
-    @Option(help: "Learning-rate schedule: constant, linear, cosine, exponential, step.") var schedule = "constant"
+    @Option(help: "Learning-rate schedule: constant, linear, cosine, exponential, step, slanted-triangular.") var schedule = "constant"
     @Option(help: "Warmup steps (linear ramp) before the schedule.") var warmup = 0
     @Option(help: "Decay factor for exponential (per epoch) and step schedules.") var gamma: Double = 0.5
     @Option(help: "Epochs between decays for the step schedule.") var stepEpochs = 2
@@ -56,7 +56,7 @@ struct OptimizationOptions: ParsableArguments {
             throw ValidationError("--optimizer '\(optimizer)': expected sgd, adam, adamw, rmsprop or adagrad")
         }
         guard let kind = LearningRateSchedule.Kind(rawValue: schedule) else {
-            throw ValidationError("--schedule '\(schedule)': expected constant, linear, cosine, exponential or step")
+            throw ValidationError("--schedule '\(schedule)': expected constant, linear, cosine, exponential, step or slanted-triangular")
         }
         options.epochs = epochs
         options.batchSize = batchSize
@@ -85,5 +85,21 @@ struct OptimizationOptions: ParsableArguments {
             options.classWeights = weights
         }
         return options
+    }
+}
+
+/// ULMFiT's controls for fine-tuning a classifier started with `--init`.
+struct FineTuningOptions: ParsableArguments {
+    @Option(help: "Discriminative learning rates: each lower layer group's rate is the one above divided by this (ULMFiT: 2.6).")
+    var discriminativeLr: Float?
+    @Flag(help: "Train only the head in epoch 1, then unfreeze one more layer group (top down) per epoch.")
+    var gradualUnfreeze = false
+    @Flag(help: "Never update the embedding.") var freezeEmbedding = false
+
+    func fineTuning() throws -> FineTuning {
+        if let factor = discriminativeLr, !(factor >= 1) {
+            throw ValidationError("--discriminative-lr \(factor): must be >= 1 (the ratio between neighbouring layer groups' rates)")
+        }
+        return FineTuning(discriminativeFactor: discriminativeLr, gradualUnfreeze: gradualUnfreeze, freezeEmbedding: freezeEmbedding)
     }
 }

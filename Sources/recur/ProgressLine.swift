@@ -1,20 +1,23 @@
 import Foundation
 
-/// A single self-rewriting status line on a terminal; silent when stderr is not a terminal (logs, CI),
-/// where only the per-epoch summaries are printed.
+/// A single self-rewriting status line on a terminal. When stderr is not a terminal (a log file, CI) the
+/// status is written as an ordinary line once a minute, so a long run's log still shows it moving.
 final class ProgressLine {
     private let isTerminal = isatty(STDERR_FILENO) == 1
-    private var lastDraw: UInt64 = 0
+    private var lastDraw: UInt64 = DispatchTime.now().uptimeNanoseconds
     private var visible = false
 
-    /// Redraws at most ten times a second (and always when `force`).
+    /// Redraws at most ten times a second on a terminal, once a minute in a log (always when `force`).
     func update(_ text: String, force: Bool = false) {
-        guard isTerminal else { return }
         let now = DispatchTime.now().uptimeNanoseconds
-        guard force || now - lastDraw > 100_000_000 else { return }
+        guard force || now - lastDraw > (isTerminal ? 100_000_000 : 60_000_000_000) else { return }
         lastDraw = now
-        FileHandle.standardError.write(Data(("\r\u{1B}[2K" + text).utf8))
-        visible = true
+        if isTerminal {
+            FileHandle.standardError.write(Data(("\r\u{1B}[2K" + text).utf8))
+            visible = true
+        } else {
+            FileHandle.standardError.write(Data((text + "\n").utf8))
+        }
     }
 
     /// Clears the line so that ordinary output can follow.

@@ -23,6 +23,11 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "train,valid,test fractions used when --valid/--test are missing.") var split = "0.8,0.1,0.1"
     @Option(help: "Run folder to write.") var out: String
     @Flag(help: "Continue the run in --out from its checkpoint (same data options).") var resume = false
+    @Option(name: .customLong("init"),
+            help: "Start the embedding and recurrent layers from this run folder (`recur pretrain` or `recur train`); its vocabulary and tokenizer come along.")
+    var initFrom: String?
+    @Option(help: "Start the embeddings from word2vec / GloVe / fastText text vectors.") var vectors: String?
+    @OptionGroup(title: "Fine-tuning") var fineTuning: FineTuningOptions
     @OptionGroup(title: "Reading") var reader: ReaderOptions
     @OptionGroup(title: "Text") var text: TextOptions
     @OptionGroup(title: "Model") var model: ModelOptions
@@ -32,11 +37,14 @@ struct TrainCommand: ParsableCommand {
     func validate() throws {
         if train == nil && classFiles.isEmpty { throw ValidationError("give the training data with --train FILE or --class LABEL=FILE") }
         if train != nil && !classFiles.isEmpty { throw ValidationError("use either --train or --class, not both") }
+        if initFrom != nil && vectors != nil { throw ValidationError("use either --init or --vectors: --init brings its own embedding") }
     }
 
     func run() throws {
         let runFolder = RunFolder(out)
         let previous = resume ? try runFolder.readConfig() : nil
+        let encoder = try initFrom.map { try PretrainedEncoder(folder: RunFolder($0)) }
+        if let encoder { log("starting from the \(encoder.kind) in \(encoder.folder.url.path): \(encoder.architecture)") }
         let (backend, reason) = try device.makeBackend()
         log("device: \(backend.name) — \(reason)")
 
@@ -64,7 +72,13 @@ struct TrainCommand: ParsableCommand {
         let labelCounts = try labels.validateForTraining(trainExamples)
 
         // Text pipeline and vocabulary, from the training split only.
-        let textConfig = try previous?.text ?? text.pipelineConfig()
+        // Started from a pretrained encoder, the text must be tokenized as it was; only --max-len is ours.
+        var textConfig = try previous?.text ?? text.pipelineConfig()
+        if previous == nil, let encoder {
+            let maxLength = textConfig.maxLength
+            textConfig = encoder.text
+            textConfig.maxLength = maxLength
+        }
         let pipeline = try TextPipeline(textConfig)
         func tokenize(_ examples: [LabeledExample], _ name: String) throws -> TokenizedExamples {
             let tokenized = try pipeline.tokenize(examples, skipBadRows: reader.skipBadRows)
@@ -74,7 +88,7 @@ struct TrainCommand: ParsableCommand {
         let trainTokens = try tokenize(trainExamples, "train")
         let vocabulary = resume
             ? try Vocabulary.load(from: runFolder.vocabulary.path)
-            : Vocabulary.build(from: trainTokens.tokens, minCount: text.minCount, maxSize: text.maxVocab)
+            : encoder?.vocabulary ?? Vocabulary.build(from: trainTokens.tokens, minCount: text.minCount, maxSize: text.maxVocab)
         let trainSet = try pipeline.encode(trainTokens, vocabulary: vocabulary, labels: labels)
         func encode(_ examples: [LabeledExample]?, _ name: String) throws -> (EncodedDataset, [LabeledExample])? {
             guard let examples, !examples.isEmpty else { return nil }
@@ -86,14 +100,23 @@ struct TrainCommand: ParsableCommand {
         let meanLength = Double(trainSet.lengths.reduce(0, +)) / Double(max(trainSet.count, 1))
         log("vocabulary: \(vocabulary.count) tokens; labels: \(labels.names.joined(separator: ", ")) \(labelCounts); mean length \(String(format: "%.1f", meanLength)) tokens")
 
-        let config = try previous ?? RunConfig(
-            model: try model.config(vocabularySize: vocabulary.count, classCount: labels.count),
-            text: textConfig, labels: labels, training: try optimization.options(labelCounts: labelCounts))
+        var modelConfig = try model.config(vocabularySize: vocabulary.count, classCount: labels.count)
+        if let encoder { modelConfig = encoder.classifierConfig(head: modelConfig) }
+        var trainingOptions = try optimization.options(labelCounts: labelCounts)
+        trainingOptions.fineTuning = try fineTuning.fineTuning()
+        let config = previous ?? RunConfig(model: modelConfig, text: textConfig, labels: labels, training: trainingOptions)
         try runFolder.create()
         try runFolder.writeConfig(config)
         if !resume { try vocabulary.write(to: runFolder.vocabulary.path) }
 
         let classifier = try SentimentClassifier(config: config.model, seed: config.training.seed, on: backend)
+        if !resume, let encoder {
+            let copied = try encoder.load(into: classifier, on: backend)
+            log("copied \(copied.count) pretrained tensors (embedding.weight, rnn.*); the head fc.* is new")
+        }
+        if !resume, let vectors {
+            try loadVectors(vectors, into: classifier.embedding, vocabulary: vocabulary, on: backend)
+        }
         let trainer = try Trainer(model: classifier, options: config.training, on: backend)
         let session = TrainingSession(
             runFolder: runFolder, config: config, trainer: trainer, backend: backend,

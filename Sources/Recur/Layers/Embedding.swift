@@ -11,12 +11,18 @@ public final class Embedding: ParameterContainer {
     public var dimension: Int { weight.shape[1] }
 
     /// Initialises N(0, 1) as PyTorch does, with the padding row zeroed.
-    public init(name: String, vocabularySize: Int, dimension: Int, paddingIndex: Int32?,
+    public convenience init(name: String, vocabularySize: Int, dimension: Int, paddingIndex: Int32?,
                 initializer: inout WeightInitializer, on backend: Backend) throws {
         var values = initializer.normal(count: vocabularySize * dimension)
         if let paddingIndex {
             for e in 0..<dimension { values[Int(paddingIndex) * dimension + e] = 0 }
         }
+        try self.init(name: name, values: values, vocabularySize: vocabularySize, paddingIndex: paddingIndex, on: backend)
+    }
+
+    /// With given initial values (`values.count` = vocabularySize × dimension; the padding row must be 0).
+    public init(name: String, values: [Float], vocabularySize: Int, paddingIndex: Int32?, on backend: Backend) throws {
+        let dimension = values.count / max(vocabularySize, 1)
         self.weight = try Parameter(name: name, shape: [vocabularySize, dimension], values: values, on: backend)
         self.paddingIndex = paddingIndex
     }

@@ -11,6 +11,8 @@ public final class Trainer {
     public let loss: CrossEntropyLoss
     /// Optimizer steps taken so far (resumes continue from it).
     public var globalStep = 0
+    /// Per-parameter learning-rate multipliers (discriminative fine-tuning).
+    private let layerScales: [String: Float]
 
     public init(model: SentimentClassifier, options: TrainingOptions, on backend: Backend) throws {
         self.model = model
@@ -18,6 +20,7 @@ public final class Trainer {
         self.options = options
         self.optimizer = Optimizer(options.optimizer.kind)
         self.loss = try CrossEntropyLoss(classWeights: options.classWeights, on: backend)
+        self.layerScales = options.fineTuning.learningRateScales(for: model)
     }
 
     /// One pass over `batches` (already shuffled by the caller for this epoch). `totalSteps` is the number of
@@ -58,9 +61,10 @@ public final class Trainer {
         let lossTensor = try loss.forward(logits: logits, targets: targets, hostTargets: batch.labels, on: backend)
         try model.backward(dLogits: try loss.backward(on: backend), on: backend)
         if options.clipNorm > 0 {
-            try clipGradientNorm(model.parameters, maxNorm: options.clipNorm, on: backend)
+            try clipGradientNorm(model.parameters.filter(\.isTrainable), maxNorm: options.clipNorm, on: backend)
         }
-        try optimizer.step(model.parameters, learningRateScale: learningRateScale, on: backend)
+        try optimizer.step(model.parameters, learningRateScale: learningRateScale, learningRateScales: layerScales,
+                           on: backend)
         globalStep += 1
         let probabilities = try backend.download(loss.probabilities!)
         let value = Double(try backend.download(lossTensor)[0])

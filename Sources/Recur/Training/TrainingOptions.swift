@@ -15,10 +15,12 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     /// Probability of replacing each training token by `<unk>` (word dropout, Iyyer et al. 2015): it keeps
     /// the model from leaning on rare words it has seen a few times.
     public var wordDropout: Float = 0
+    /// Discriminative rates, gradual unfreezing, frozen embedding (for classifiers started with `--init`).
+    public var fineTuning = FineTuning()
     public init() {}
 
     private enum CodingKeys: String, CodingKey {
-        case epochs, batchSize, optimizer, schedule, clipNorm, patience, seed, classWeights, wordDropout
+        case epochs, batchSize, optimizer, schedule, clipNorm, patience, seed, classWeights, wordDropout, fineTuning
     }
 
     // Fields added later decode with their defaults from older run folders.
@@ -33,6 +35,7 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
         seed = try c.decode(UInt64.self, forKey: .seed)
         classWeights = try c.decodeIfPresent([Float].self, forKey: .classWeights)
         wordDropout = try c.decodeIfPresent(Float.self, forKey: .wordDropout) ?? 0
+        fineTuning = try c.decodeIfPresent(FineTuning.self, forKey: .fineTuning) ?? FineTuning()
     }
 }
 

@@ -85,6 +85,12 @@ public final class TrainingSession {
         var epoch = state.epoch
         while epoch < options.epochs {
             epoch += 1
+            if options.fineTuning.isActive {
+                let (trainable, groups) = options.fineTuning.applyFreezing(to: trainer.model, epoch: epoch)
+                if options.fineTuning.gradualUnfreeze || epoch == 1 {
+                    log("epoch \(epoch): training \(trainable) of \(groups) layer groups (head first)")
+                }
+            }
             let batches = batcher.batches(epoch: epoch, sequences: train.sequences, labels: train.labels)
             let stats = try trainer.trainEpoch(batches, epoch: epoch, totalSteps: totalSteps, progress: progress)
             var metrics = EpochMetrics(epoch: epoch, trainLoss: stats.loss, trainAccuracy: stats.accuracy, validLoss: nil,
@@ -96,7 +102,7 @@ public final class TrainingSession {
                 metrics.validAccuracy = predictions.accuracy
             }
             state.history.append(metrics)
-            try appendMetrics(metrics)
+            try MetricsLog.append(metrics, to: runFolder.metrics)
             try TrainingCurves.svg(state.history, title: "Recur: \(config.model.cell.rawValue) on \(backend.name)")
                 .write(to: runFolder.curves, atomically: true, encoding: .utf8)
 
@@ -160,20 +166,6 @@ public final class TrainingSession {
         return line + (improved ? "  *" : "")
     }
 
-    private func appendMetrics(_ metrics: EpochMetrics) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        var line = try encoder.encode(metrics)
-        line.append(0x0A)
-        if let handle = try? FileHandle(forWritingTo: runFolder.metrics) {
-            defer { try? handle.close() }
-            try handle.seekToEnd()
-            try handle.write(contentsOf: line)
-        } else {
-            try line.write(to: runFolder.metrics)
-        }
-    }
-
     private func writeReport(_ report: Report) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -189,30 +181,13 @@ public final class TrainingSession {
     // MARK: Checkpoint: latest weights, optimizer state, counters and history in one safetensors file.
 
     private func saveCheckpoint(_ state: CheckpointState) throws {
-        var extra: [String: Tensor] = [:]
-        for (name, buffers) in trainer.optimizer.state {
-            for (key, tensor) in buffers { extra["optimizer.\(key).\(name)"] = tensor }
-        }
-        let stateJSON = String(decoding: try JSONEncoder().encode(state), as: UTF8.self)
-        try ModelWeights.save(trainer.model.parameters, extra: extra, metadata: ["recur_state": stateJSON],
-                              to: runFolder.checkpoint, on: backend)
+        try Checkpoint.save(trainer.model.parameters, optimizer: trainer.optimizer, state: state, to: runFolder.checkpoint,
+                            on: backend)
     }
 
     private func loadCheckpoint() throws -> CheckpointState {
-        guard FileManager.default.fileExists(atPath: runFolder.checkpoint.path) else {
-            throw RunFolderError(path: runFolder.url.path, problem: "has no checkpoint.safetensors to resume from")
-        }
-        let (metadata, rest) = try ModelWeights.load(into: trainer.model.parameters, from: runFolder.checkpoint, on: backend)
-        guard let json = metadata["recur_state"],
-              let state = try? JSONDecoder().decode(CheckpointState.self, from: Data(json.utf8))
-        else { throw RunFolderError(path: runFolder.checkpoint.path, problem: "has no readable training state") }
-        var optimizerState: [String: [String: Tensor]] = [:]
-        for (name, entry) in rest where name.hasPrefix("optimizer.") {
-            let parts = name.dropFirst("optimizer.".count).split(separator: ".", maxSplits: 1).map(String.init)
-            guard parts.count == 2 else { continue }
-            optimizerState[parts[1], default: [:]][parts[0]] = try backend.upload(entry.values, shape: entry.shape)
-        }
-        trainer.optimizer.restore(state: optimizerState, stepCount: state.optimizerSteps)
+        let state = try Checkpoint.load(CheckpointState.self, into: trainer.model.parameters, optimizer: trainer.optimizer,
+                                        stepCount: \.optimizerSteps, from: runFolder.checkpoint, on: backend)
         trainer.globalStep = state.globalStep
         log("resuming after epoch \(state.epoch) (step \(state.globalStep)), best validation accuracy \(String(format: "%.4f", state.bestAccuracy)) at epoch \(state.bestEpoch)")
         return state

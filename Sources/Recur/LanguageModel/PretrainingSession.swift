@@ -1,0 +1,194 @@
+import Foundation
+import RecurCore
+import RecurText
+
+/// Per-epoch figures of language-model pretraining.
+public struct PretrainEpochMetrics: Codable, Sendable, Equatable {
+    public var epoch: Int
+    /// Mean training loss per token: the sampled-softmax estimate when sampling.
+    public var trainLoss: Double
+    /// Exact mean negative log-likelihood per token on the held-out text, and its exponential.
+    public var validLoss: Double?
+    public var validPerplexity: Double?
+    public var learningRate: Double
+    public var seconds: Double
+    public var tokensPerSecond: Double
+}
+
+/// A live view of pretraining, for progress lines.
+public struct PretrainProgress: Sendable {
+    public var epoch: Int
+    public var epochs: Int
+    public var step: Int
+    public var stepsInEpoch: Int
+    public var loss: Double
+    public var tokensPerSecond: Double
+    public var epochSecondsLeft: Double
+}
+
+/// A whole pretraining run, writing its run folder as it goes: per epoch the exact validation perplexity,
+/// `metrics.jsonl`, the best weights (`model.safetensors`); every `checkpointEvery` steps and at each epoch's
+/// end a resumable `checkpoint.safetensors` (weights, optimizer state, position in the epoch).
+public final class PretrainingSession {
+    public let runFolder: RunFolder
+    public let config: LanguageModelRunConfig
+    public let trainer: LanguageModelTrainer
+    public let backend: Backend
+    public let train: TextCorpus
+    public let valid: TextCorpus?
+    public var progress: ((PretrainProgress) -> Void)?
+    public var log: (String) -> Void = { print($0) }
+
+    public init(runFolder: RunFolder, config: LanguageModelRunConfig, trainer: LanguageModelTrainer, backend: Backend,
+                train: TextCorpus, valid: TextCorpus?) {
+        self.runFolder = runFolder
+        self.config = config
+        self.trainer = trainer
+        self.backend = backend
+        self.train = train
+        self.valid = valid
+    }
+
+    private struct CheckpointState: Codable {
+        /// Epochs finished.
+        var epoch: Int
+        /// Windows of the next epoch already trained (a checkpoint taken mid-epoch).
+        var windowsDone: Int
+        var globalStep: Int
+        var optimizerSteps: Int
+        var bestLoss: Double
+        var bestEpoch: Int
+        var history: [PretrainEpochMetrics]
+    }
+
+    public struct Report: Codable {
+        public var device: String
+        public var epochsRun: Int
+        public var bestEpoch: Int
+        public var trainTokens: Int
+        public var validTokens: Int
+        public var validLoss: Double?
+        public var validPerplexity: Double?
+        public var secondsPerEpoch: Double
+        public var trainTokensPerSecond: Double
+    }
+
+    @discardableResult
+    public func run(resume: Bool = false) throws -> Report {
+        let options = config.training
+        let parameters = trainer.model.parameters
+        var state = CheckpointState(epoch: 0, windowsDone: 0, globalStep: 0, optimizerSteps: 0, bestLoss: .greatestFiniteMagnitude,
+                                    bestEpoch: 0, history: [])
+        if resume { state = try loadCheckpoint() } else { try? FileManager.default.removeItem(at: runFolder.metrics) }
+
+        let batch = options.batchSize
+        let stepsPerEpoch = BPTTWindows(stream: train.stream(shuffleSeed: nil), batchSize: batch, bptt: options.bptt).count
+        guard stepsPerEpoch > 0 else {
+            throw RunFolderError(path: runFolder.url.path, problem: "cannot pretrain: \(train.tokenCount) training tokens are too few for --batch-size \(batch)")
+        }
+        let totalSteps = stepsPerEpoch * options.epochs
+
+        while state.epoch < options.epochs {
+            let epoch = state.epoch + 1
+            let windows = BPTTWindows(stream: train.stream(shuffleSeed: options.seed &+ UInt64(epoch)), batchSize: batch,
+                                      bptt: options.bptt)
+            var modelState = try trainer.model.zeroState(batch: batch, on: backend)
+            let start = DispatchTime.now().uptimeNanoseconds
+            var lossSum = 0.0, tokens = 0, factor: Float = 1
+            for index in state.windowsDone..<windows.count {
+                let window = windows.window(index)
+                factor = options.schedule.factor(step: trainer.globalStep, totalSteps: totalSteps, stepsPerEpoch: stepsPerEpoch)
+                let result = try trainer.trainStep(inputs: window.inputs, targets: window.targets, steps: window.steps,
+                                                   batch: batch, state: modelState, learningRateScale: factor)
+                modelState = result.state
+                lossSum += result.loss * Double(window.targets.count)
+                tokens += window.targets.count
+                let done = index + 1 - state.windowsDone
+                if let progress {
+                    let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                    progress(PretrainProgress(
+                        epoch: epoch, epochs: options.epochs, step: index + 1, stepsInEpoch: windows.count,
+                        loss: lossSum / Double(tokens), tokensPerSecond: Double(tokens) / max(elapsed, 1e-9),
+                        epochSecondsLeft: elapsed / Double(done) * Double(windows.count - index - 1)))
+                }
+                if options.checkpointEvery > 0, (index + 1) % options.checkpointEvery == 0, index + 1 < windows.count {
+                    var midEpoch = state
+                    midEpoch.windowsDone = index + 1
+                    midEpoch.globalStep = trainer.globalStep
+                    midEpoch.optimizerSteps = trainer.optimizer.stepCount
+                    try saveCheckpoint(midEpoch)
+                }
+            }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            var metrics = PretrainEpochMetrics(
+                epoch: epoch, trainLoss: tokens > 0 ? lossSum / Double(tokens) : .nan, validLoss: nil, validPerplexity: nil,
+                learningRate: Double(options.optimizer.learningRate * factor), seconds: seconds,
+                tokensPerSecond: Double(tokens) / max(seconds, 1e-9))
+            if let valid {
+                let loss = try trainer.evaluate(valid).loss
+                metrics.validLoss = loss
+                metrics.validPerplexity = exp(loss)
+            }
+            state.history.append(metrics)
+            try MetricsLog.append(metrics, to: runFolder.metrics)
+            let score = metrics.validLoss ?? -Double(epoch)
+            let improved = score < state.bestLoss
+            if improved {
+                state.bestLoss = score
+                state.bestEpoch = epoch
+                try ModelWeights.save(parameters, metadata: Self.modelMetadata(config), to: runFolder.model, on: backend)
+            }
+            log(summary(metrics, improved: improved))
+            state.epoch = epoch
+            state.windowsDone = 0
+            state.globalStep = trainer.globalStep
+            state.optimizerSteps = trainer.optimizer.stepCount
+            try saveCheckpoint(state)
+        }
+
+        let seconds = state.history.map(\.seconds)
+        let best = state.history.first { $0.epoch == state.bestEpoch }
+        let report = Report(
+            device: backend.name, epochsRun: state.history.count, bestEpoch: state.bestEpoch, trainTokens: train.tokenCount,
+            validTokens: valid?.tokenCount ?? 0, validLoss: best?.validLoss, validPerplexity: best?.validPerplexity,
+            secondsPerEpoch: seconds.isEmpty ? 0 : seconds.reduce(0, +) / Double(seconds.count),
+            trainTokensPerSecond: state.history.last?.tokensPerSecond ?? 0)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(report).write(to: runFolder.reportJSON, options: .atomic)
+        return report
+    }
+
+    /// Metadata written into `model.safetensors` so the file explains itself.
+    public static func modelMetadata(_ config: LanguageModelRunConfig) -> [String: String] {
+        [
+            "format": LanguageModelRunConfig.currentFormat,
+            "cell": config.model.cell.rawValue,
+            "gate_order": config.model.cell.gateOrder,
+            "layers": "\(config.model.layers)",
+            "tied_embeddings": "\(config.model.tiedEmbeddings)",
+        ]
+    }
+
+    private func summary(_ m: PretrainEpochMetrics, improved: Bool) -> String {
+        var line = String(format: "epoch %d/%d  train loss %.4f", m.epoch, config.training.epochs, m.trainLoss)
+        if let loss = m.validLoss, let perplexity = m.validPerplexity {
+            line += String(format: "  valid loss %.4f perplexity %.2f", loss, perplexity)
+        }
+        line += String(format: "  lr %.2e  %.1fs  %.0f tok/s", m.learningRate, m.seconds, m.tokensPerSecond)
+        return line + (improved ? "  *" : "")
+    }
+
+    private func saveCheckpoint(_ state: CheckpointState) throws {
+        try Checkpoint.save(trainer.model.parameters, optimizer: trainer.optimizer, state: state, to: runFolder.checkpoint,
+                            on: backend)
+    }
+
+    private func loadCheckpoint() throws -> CheckpointState {
+        let state = try Checkpoint.load(CheckpointState.self, into: trainer.model.parameters, optimizer: trainer.optimizer,
+                                        stepCount: \.optimizerSteps, from: runFolder.checkpoint, on: backend)
+        trainer.globalStep = state.globalStep
+        log("resuming after epoch \(state.epoch), window \(state.windowsDone) (step \(state.globalStep)); the recurrent state restarts from zero")
+        return state
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import RecurCore
+
+/// A resumable checkpoint in one safetensors file: the latest weights, the optimizer's state tensors
+/// (`optimizer.<key>.<parameter>`), and the loop's own counters as JSON under the `recur_state` metadata key.
+enum Checkpoint {
+    static func save<State: Encodable>(_ parameters: [Parameter], optimizer: Optimizer, state: State, to url: URL,
+                                       on backend: Backend) throws {
+        var extra: [String: Tensor] = [:]
+        for (name, buffers) in optimizer.state {
+            for (key, tensor) in buffers { extra["optimizer.\(key).\(name)"] = tensor }
+        }
+        let stateJSON = String(decoding: try JSONEncoder().encode(state), as: UTF8.self)
+        try ModelWeights.save(parameters, extra: extra, metadata: ["recur_state": stateJSON], to: url, on: backend)
+    }
+
+    /// Loads weights and optimizer state back and returns the loop's counters.
+    static func load<State: Decodable>(_ type: State.Type, into parameters: [Parameter], optimizer: Optimizer,
+                                       stepCount: (State) -> Int, from url: URL, on backend: Backend) throws -> State {
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw RunFolderError(path: url.deletingLastPathComponent().path, problem: "has no checkpoint.safetensors to resume from")
+        }
+        let (metadata, rest) = try ModelWeights.load(into: parameters, from: url, on: backend)
+        guard let json = metadata["recur_state"], let state = try? JSONDecoder().decode(State.self, from: Data(json.utf8)) else {
+            throw RunFolderError(path: url.path, problem: "has no readable training state")
+        }
+        var optimizerState: [String: [String: Tensor]] = [:]
+        for (name, entry) in rest where name.hasPrefix("optimizer.") {
+            let parts = name.dropFirst("optimizer.".count).split(separator: ".", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { continue }
+            optimizerState[parts[1], default: [:]][parts[0]] = try backend.upload(entry.values, shape: entry.shape)
+        }
+        optimizer.restore(state: optimizerState, stepCount: stepCount(state))
+        return state
+    }
+}
+
+/// `metrics.jsonl`: one JSON object per epoch, appended as training goes.
+enum MetricsLog {
+    static func append<Metrics: Encodable>(_ metrics: Metrics, to url: URL) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var line = try encoder.encode(metrics)
+        line.append(0x0A)
+        if let handle = try? FileHandle(forWritingTo: url) {
+            defer { try? handle.close() }
+            try handle.seekToEnd()
+            try handle.write(contentsOf: line)
+        } else {
+            try line.write(to: url)
+        }
+    }
+}
