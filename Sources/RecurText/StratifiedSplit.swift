@@ -74,3 +74,27 @@ func largestRemainderSizes(total: Int, fractions: [Double]) -> [Int] {
     }
     return sizes
 }
+
+/// A seeded sample of `count` examples with the classes as equal as they can be (the remainder goes to
+/// the classes first in sorted label order): how few-label experiments pick their training set. Returned in
+/// file order. Throws when a class has too few examples for its share.
+public func balancedSample(_ examples: [LabeledExample], count: Int, seed: UInt64) throws -> [LabeledExample] {
+    var byClass: [String: [Int]] = [:]
+    for (index, example) in examples.enumerated() { byClass[example.label, default: []].append(index) }
+    let labels = byClass.keys.sorted()
+    guard count > 0, !labels.isEmpty else {
+        throw TextDataError(file: nil, line: nil, "cannot sample \(count) examples from \(examples.count)")
+    }
+    var generator = Xoshiro256StarStar(seed: seed ^ 0xBA1A_4CED)
+    var chosen: [Int] = []
+    for (position, label) in labels.enumerated() {
+        let share = count / labels.count + (position < count % labels.count ? 1 : 0)
+        var members = byClass[label]!
+        guard members.count >= share else {
+            throw TextDataError(file: nil, line: nil, "class '\(label)' has \(members.count) examples; a balanced sample of \(count) needs \(share)")
+        }
+        generator.shuffle(&members)
+        chosen += members.prefix(share)
+    }
+    return chosen.sorted().map { examples[$0] }
+}

@@ -22,6 +22,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Test data (same format as --train).") var test: String?
     @Option(help: "train,valid,test fractions used when --valid/--test are missing.") var split = "0.8,0.1,0.1"
     @Option(help: "Run folder to write.") var out: String
+    @Option(help: "Use a seeded, class-balanced sample of N training examples (few-label experiments); taken before --split.")
+    var trainSample: Int?
     @Flag(help: "Continue the run in --out from its checkpoint (same data options).") var resume = false
     @Option(name: .customLong("init"),
             help: "Start the embedding and recurrent layers from this run folder (`recur pretrain` or `recur train`); its vocabulary and tokenizer come along.")
@@ -53,6 +55,11 @@ struct TrainCommand: ParsableCommand {
             ? try reader.source(for: train!)
             : .classFiles(try classFiles.map { try ClassFile(argument: $0) })
         var trainExamples = try reader.read(trainSource, name: "train")
+        if let trainSample {
+            guard trainSample > 0 else { throw ValidationError("--train-sample must be positive") }
+            trainExamples = try balancedSample(trainExamples, count: trainSample, seed: optimization.seed)
+            log("train sample: \(trainExamples.count) examples, balanced across classes (seed \(optimization.seed))")
+        }
         let labels = previous?.labels ?? LabelSet(inferringFrom: trainExamples)
         var validExamples = try valid.map { try reader.read(try reader.source(for: $0), name: "valid", knownLabels: labels) }
         var testExamples = try test.map { try reader.read(try reader.source(for: $0), name: "test", knownLabels: labels) }

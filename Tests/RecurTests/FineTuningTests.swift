@@ -116,4 +116,34 @@ struct FineTuningTests {
             #expect(moved == parameter.name.hasPrefix("fc."), "\(parameter.name) moved: \(moved)")
         }
     }
+
+    /// With lower groups frozen, backward stops early; the groups that train get exactly the gradients of a
+    /// full backward pass.
+    @Test func truncatedBackwardGivesTheSameGradientsAbove() throws {
+        let backend = CPUBackend()
+        let config = ClassifierConfig(vocabularySize: 10, embeddingDimension: 4, hiddenSize: 5, layers: 2, pooling: .concat,
+                                      interLayerDropout: 0.3, featureDropout: 0.2)
+        let model = try SentimentClassifier(config: config, seed: 1, on: backend)
+        let tokens = try backend.upload([2, 3, 4, 5, 6, 7, 8, 9, 2] as [Int32], shape: [3, 3])
+        let lengths = try backend.upload([3, 2, 1] as [Int32], shape: [3])
+        let dLogits = try backend.upload([0.1, -0.1, 0.3, -0.3, -0.2, 0.2] as [Float], shape: [3, 2])
+        func gradients() throws -> [String: [Float]] {
+            try model.zeroGradients(on: backend)
+            _ = try model.forward(tokens: tokens, lengths: lengths, dropoutSeed: 4, on: backend)
+            try model.backward(dLogits: dLogits, on: backend)
+            return Dictionary(uniqueKeysWithValues: try model.parameters.map { ($0.name, try backend.download($0.gradient)) })
+        }
+        let full = try gradients()
+        FineTuning(gradualUnfreeze: true).applyFreezing(to: model, epoch: 2)
+        let truncated = try gradients()
+        for parameter in model.parameters {
+            if parameter.isTrainable {
+                #expect(truncated[parameter.name] == full[parameter.name], "\(parameter.name)")
+            } else {
+                #expect(truncated[parameter.name]!.allSatisfy { $0 == 0 }, "\(parameter.name) got a gradient")
+            }
+        }
+        FineTuning(gradualUnfreeze: true).applyFreezing(to: model, epoch: 1)
+        #expect(try gradients()["fc.weight"] == full["fc.weight"])
+    }
 }

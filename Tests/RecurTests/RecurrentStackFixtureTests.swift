@@ -72,9 +72,9 @@ import Testing
             let grads = try testCase.object("grads")
             expectClose(swapBatchAndTime(try backend.download(dInput), first: T, second: B, features: I),
                         try grads.tensor("input").values, "\(caseLabel): d input")
-            expectClose(try gradients.initialHidden.flatMap { try backend.download($0) }, try grads.tensor("h0").values, "\(caseLabel): d h0")
+            expectClose(try gradients.initialHidden.flatMap { try backend.download($0!) }, try grads.tensor("h0").values, "\(caseLabel): d h0")
             if cell == .lstm {
-                expectClose(try gradients.initialCell!.flatMap { try backend.download($0) }, try grads.tensor("c0").values, "\(caseLabel): d c0")
+                expectClose(try gradients.initialCell!.flatMap { try backend.download($0!) }, try grads.tensor("c0").values, "\(caseLabel): d c0")
             }
             for parameter in stack.parameters {
                 expectClose(try backend.download(parameter.gradient), try grads.tensor(parameter.name).values,

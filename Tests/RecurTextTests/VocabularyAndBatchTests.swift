@@ -126,3 +126,16 @@ import Testing
         #expect(config == pipeline.config)
     }
 }
+
+@Test func balancedSampleIsSeededBalancedAndInFileOrder() throws {
+    let examples = (0..<300).map { i in
+        LabeledExample(text: "t\(i)", label: i % 3 == 0 ? "neg" : "pos", source: TextLocation(file: "f", line: i + 1))
+    }
+    let sample = try balancedSample(examples, count: 51, seed: 4)
+    #expect(sample.count == 51)
+    #expect(sample.filter { $0.label == "neg" }.count == 26)
+    #expect(sample.map(\.source.line) == sample.map(\.source.line).sorted())
+    #expect(try balancedSample(examples, count: 51, seed: 4) == sample)
+    #expect(try balancedSample(examples, count: 51, seed: 5) != sample)
+    #expect(throws: TextDataError.self) { try balancedSample(examples, count: 250, seed: 1) }
+}

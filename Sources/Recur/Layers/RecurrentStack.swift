@@ -94,27 +94,29 @@ public final class RecurrentStack: ParameterContainer {
 
     /// Gradients w.r.t. the initial states, per (layer, direction).
     public struct Gradients {
-        public let initialHidden: [Tensor]
-        public let initialCell: [Tensor]?
+        /// Per (layer, direction); nil for layers below the backward pass's `lowestLayer`.
+        public let initialHidden: [Tensor?]
+        public let initialCell: [Tensor?]?
     }
 
     /// Backpropagates the last forward pass. `dOutputs` per top-layer direction (nil = no gradient there),
     /// `dFinalHidden`/`dFinalCell` per (layer, direction) (nil = none). Adds the input gradient into `dInput`
-    /// when given; accumulates every parameter gradient.
+    /// when given; accumulates every parameter gradient of layers `lowestLayer` and up. Layers below
+    /// `lowestLayer` (frozen while fine-tuning) are skipped: no gradient needs to reach them.
     @discardableResult
     public func backward(dOutputs: [Tensor?], dFinalHidden: [Tensor?]? = nil, dFinalCell: [Tensor?]? = nil,
-                         dInput: Tensor?, on backend: Backend) throws -> Gradients {
+                         dInput: Tensor?, lowestLayer: Int = 0, on backend: Backend) throws -> Gradients {
         var dAbove: [Tensor?] = dOutputs
         var dInitialHidden = [Tensor?](repeating: nil, count: layerCount * directionCount)
         var dInitialCell = [Tensor?](repeating: nil, count: layerCount * directionCount)
-        for l in stride(from: layerCount - 1, through: 0, by: -1) {
+        for l in stride(from: layerCount - 1, through: lowestLayer, by: -1) {
             let layer = layers[l]
             // The gradient reaching this layer's input: the layer below's outputs, or the stack's input.
             var dBelow: SequenceBlocks?
-            if l > 0 {
+            if l > lowestLayer {
                 guard let (steps, batch) = layer[0].savedSequenceShape else { preconditionFailure("backward before forward") }
                 dBelow = try layers[l - 1].map { _ in try backend.zeros([steps, batch, hiddenSize], dtype: .float32) }
-            } else {
+            } else if l == 0 {
                 dBelow = dInput.map { [$0] }
             }
             for (d, direction) in layer.enumerated() {
@@ -125,7 +127,7 @@ public final class RecurrentStack: ParameterContainer {
                 dInitialHidden[index] = gradients.initialHidden
                 dInitialCell[index] = gradients.initialCell
             }
-            if l > 0 {
+            if l > lowestLayer {
                 // Inter-layer dropout of the layer below: its mask gates the gradient too.
                 if l - 1 < dropoutMasks.count {
                     for (d, mask) in dropoutMasks[l - 1].enumerated() {
@@ -135,8 +137,8 @@ public final class RecurrentStack: ParameterContainer {
                 dAbove = dBelow!.map { $0 }
             }
         }
-        return Gradients(initialHidden: dInitialHidden.map { $0! },
-                         initialCell: cell == .lstm ? dInitialCell.map { $0! } : nil)
+        return Gradients(initialHidden: dInitialHidden.map { $0 },
+                         initialCell: cell == .lstm ? dInitialCell.map { $0 } : nil)
     }
 
     public func releaseSaved() {

@@ -62,6 +62,14 @@ public final class SentimentClassifier: ParameterContainer {
     public func backward(dLogits: Tensor, on backend: Backend) throws {
         guard let saved else { preconditionFailure("backward before forward") }
         let dFeatures = try fc.backward(dLogits, on: backend)
+        // While fine-tuning with frozen lower groups, the gradient need not travel below the lowest group that trains.
+        let embeddingTrains = embedding.weight.isTrainable
+        let lowestTrainingLayer = embeddingTrains ? 0
+            : rnn.layers.firstIndex { $0.contains { $0.parameters.contains(where: \.isTrainable) } }
+        guard let lowestTrainingLayer else {
+            rnn.releaseSaved()
+            return
+        }
         for (dFeature, mask) in zip(dFeatures, saved.featureMasks) {
             try backend.multiply(dFeature, mask, into: dFeature)
         }
@@ -71,6 +79,11 @@ public final class SentimentClassifier: ParameterContainer {
             dFinalHidden[(config.layers - 1) * config.directionCount + d] = routed.dFinalHidden[d]
         }
         guard let (steps, batch) = rnn.layers[0][0].savedSequenceShape else { preconditionFailure("backward before forward") }
+        guard embeddingTrains else {
+            try rnn.backward(dOutputs: routed.dOutputs, dFinalHidden: dFinalHidden, dInput: nil,
+                             lowestLayer: lowestTrainingLayer, on: backend)
+            return
+        }
         let dEmbedded = try backend.zeros([steps, batch, config.embeddingDimension], dtype: .float32)
         try rnn.backward(dOutputs: routed.dOutputs, dFinalHidden: dFinalHidden, dInput: dEmbedded, on: backend)
         if let mask = saved.embeddingMask {
