@@ -120,4 +120,40 @@ struct LanguageModelTests {
             #expect(FileManager.default.fileExists(atPath: folder.model.path))
         }
     }
+
+    /// Stopping after an epoch and resuming from the checkpoint gives the weights of an uninterrupted run,
+    /// bit for bit (weights, optimizer state, step counter and the epoch's text order are all restored).
+    @Test func resumedPretrainingEqualsAnUninterruptedRun() throws {
+        let backend = CPUBackend()
+        var random = Xoshiro256StarStar(seed: 2)
+        let corpus = TextCorpus(documents: (0..<40).map { _ in (0..<(5 + random.uniform(below: 20))).map { _ in Int32(2 + random.uniform(below: 30)) } })
+        var options = PretrainOptions()
+        options.batchSize = 4
+        options.bptt = 8
+        options.negatives = 10
+        options.checkpointEvery = 3
+        options.schedule = LearningRateSchedule(kind: .constant)
+        let model = LanguageModelConfig(vocabularySize: 32, embeddingDimension: 8, hiddenSize: 8, layers: 1)
+        func run(epochs: Int, folder: RunFolder, resume: Bool) throws -> [[Float]] {
+            var training = options
+            training.epochs = epochs
+            let config = LanguageModelRunConfig(model: model, text: TextPipelineConfig(), training: training)
+            let languageModel = try LanguageModel(config: model, seed: 1, on: backend)
+            let trainer = LanguageModelTrainer(model: languageModel, options: training,
+                                               counts: corpus.counts(vocabularySize: 32), on: backend)
+            let session = PretrainingSession(runFolder: folder, config: config, trainer: trainer, backend: backend,
+                                             train: corpus, valid: nil)
+            session.log = { _ in }
+            try session.run(resume: resume)
+            return try languageModel.parameters.map { try backend.download($0.value) }
+        }
+        let straight = try temporaryRunFolder(), interrupted = try temporaryRunFolder()
+        defer { [straight, interrupted].forEach { try? FileManager.default.removeItem(at: $0.url) } }
+        let expected = try run(epochs: 2, folder: straight, resume: false)
+        _ = try run(epochs: 1, folder: interrupted, resume: false)
+        let resumed = try run(epochs: 2, folder: interrupted, resume: true)
+        #expect(resumed.map { $0.map(\.bitPattern) } == expected.map { $0.map(\.bitPattern) })
+        let lines = try String(contentsOf: interrupted.metrics, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 2)
+    }
 }

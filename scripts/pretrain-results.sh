@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# Reproduces the README's pretrain-and-fine-tune results: language models pretrained on unlabeled reviews,
+# classifiers fine-tuned from them, and the same classifiers trained from scratch beside them.
+# Data from ../shared/data (or $RECUR_DATA_DIR). Prints one markdown row per classifier run.
+# Usage: scripts/pretrain-results.sh [--device cpu|opencl] [imdb imdb-1k chnsenticorp]
+#   imdb           pretrain on imdb_unsup.txt.xz (50,000 reviews), fine-tune on IMDB train, + from scratch
+#   imdb-1k        the same language model, fine-tuned on 1,000 IMDB train reviews, + from scratch
+#   chnsenticorp   pretrain on online_shopping_10_cats minus every text sharing a 15-character run with
+#                  ChnSentiCorp dev or test, fine-tune on ChnSentiCorp train, + from scratch
+set -euo pipefail
+cd "$(dirname "$0")/.."
+device=cpu
+if [ "${1:-}" = "--device" ]; then device=$2; shift 2; fi
+sets=("$@")
+[ ${#sets[@]} -eq 0 ] && sets=(imdb imdb-1k chnsenticorp)
+data="${RECUR_DATA_DIR:-../shared/data}"
+[ -d "$data" ] || { echo "error: $data not found (set RECUR_DATA_DIR)" >&2; exit 1; }
+command -v swift >/dev/null || export PATH="/opt/swift/usr/bin:$PATH"
+swift build -c release --product recur >&2
+recur=.build/release/recur
+runs="runs/pretrain-$device"
+scratch="${TMPDIR:-/tmp}"
+mkdir -p "$runs"
+
+# A run is skipped when its folder already holds a finished report (delete the folder to redo it).
+pretrain() {  # name, then recur pretrain arguments
+    local name=$1; shift
+    [ -f "$runs/$name/report.json" ] && return 0
+    local start=$(date +%s)
+    $recur pretrain --device "$device" --out "$runs/$name" "$@" > "$runs/$name.log" 2>&1 || { tail -5 "$runs/$name.log" >&2; return 1; }
+    echo "$(( $(date +%s) - start ))" > "$runs/$name/seconds"
+}
+
+row() {  # run name, what
+    python3 - "$runs/$1" "$1" "$2" "$device" <<'PY'
+import json, sys, os
+folder, name, what, device = sys.argv[1:]
+report = json.load(open(folder + "/report.json"))
+seconds = open(folder + "/seconds").read().strip() if os.path.exists(folder + "/seconds") else "?"
+print(f"| {name} | {what} | {device} | {report['test']['accuracy']:.4f} | {report['test']['macroF1']:.4f} | "
+      f"{report['bestEpoch']}/{report['epochsRun']} | {int(seconds) / 60:.0f} min |")
+PY
+}
+
+train() {  # name, what, then recur train arguments
+    local name=$1 what=$2; shift 2
+    if [ ! -f "$runs/$name/report.json" ]; then
+        local start=$(date +%s)
+        $recur train --device "$device" --out "$runs/$name" "$@" > "$runs/$name.log" 2>&1 || { tail -5 "$runs/$name.log" >&2; return 1; }
+        echo "$(( $(date +%s) - start ))" > "$runs/$name/seconds"
+    fi
+    row "$name" "$what"
+}
+
+lm_row() {  # language-model run name, what
+    python3 - "$runs/$1" "$1" "$2" "$device" <<'PY'
+import json, sys
+folder, name, what, device = sys.argv[1:]
+r = json.load(open(folder + "/report.json"))
+seconds = open(folder + "/seconds").read().strip()
+print(f"| {name} | {what} | {device} | perplexity {r['validPerplexity']:.1f} | {r['trainTokens']:,} tokens | "
+      f"{r['epochsRun']} epoch(s) | {int(seconds) / 60:.0f} min, {r['trainTokensPerSecond']:.0f} tok/s |")
+PY
+}
+
+# The classifier settings shared by fine-tuned and from-scratch runs; the architecture comes from the LM.
+head=(--pooling concat --dropout 0.4 --embedding-dropout 0.1 --rnn-dropout 0.2 --batch-size 64)
+finetune=(--discriminative-lr 2.6 --schedule slanted-triangular --gradual-unfreeze)
+lm=(--embedding-dim 256 --hidden 512 --layers 2 --cell lstm --max-vocab 30000)
+
+imdb_folder() {
+    extracted="$scratch/recur-imdb"
+    if [ ! -d "$extracted/aclImdb/test/pos" ]; then
+        mkdir -p "$extracted"
+        xz -dc "$data/imdb/aclImdb_v1_labeled.tar.xz" | tar x -C "$extracted"
+    fi
+    imdb="$extracted/aclImdb"
+}
+
+echo "| run | what | device | test accuracy | macro F1 | best/run epochs | time |"
+echo "|---|---|---|---|---|---|---|"
+for set in "${sets[@]}"; do
+    case $set in
+    imdb|imdb-1k)
+        imdb_folder
+        pretrain imdb-lm --text "$data/imdb/imdb_unsup.txt.xz" "${lm[@]}" --epochs 1
+        lm_row imdb-lm "LM on 50,000 unlabeled IMDB reviews"
+        if [ "$set" = imdb ]; then
+            train imdb-finetuned "fine-tuned on 22,500 (+2,500 valid)" --init "$runs/imdb-lm" --train "$imdb/train" \
+                --classes neg,pos --test "$imdb/test" --split 0.9,0.1 --max-len 400 "${head[@]}" "${finetune[@]}" \
+                --lr 3e-3 --epochs 4 --patience 0
+            train imdb-scratch "same classifier from scratch" --train "$imdb/train" --classes neg,pos --test "$imdb/test" \
+                --split 0.9,0.1 --max-len 400 "${head[@]}" --embedding-dim 256 --hidden 512 --layers 2 --cell lstm \
+                --max-vocab 30000 --lr 2e-3 --epochs 4 --patience 2
+        else
+            train imdb-1k-finetuned "fine-tuned on 900 (+100 valid)" --init "$runs/imdb-lm" --train "$imdb/train" \
+                --classes neg,pos --train-sample 1000 --test "$imdb/test" --split 0.9,0.1 --max-len 400 "${head[@]}" \
+                "${finetune[@]}" --lr 3e-3 --epochs 12 --patience 0
+            train imdb-1k-scratch "same classifier from scratch" --train "$imdb/train" --classes neg,pos --train-sample 1000 \
+                --test "$imdb/test" --split 0.9,0.1 --max-len 400 "${head[@]}" --embedding-dim 256 --hidden 512 --layers 2 \
+                --cell lstm --max-vocab 30000 --lr 2e-3 --epochs 12 --patience 4
+        fi ;;
+    chnsenticorp)
+        unlabeled="$scratch/recur-zh/online_shopping_unlabeled.txt"
+        if [ ! -f "$unlabeled" ]; then
+            mkdir -p "$scratch/recur-zh"
+            python3 - "$data" "$unlabeled" <<'PY'
+import csv, io, re, sys, zipfile
+data, out = sys.argv[1:]
+def norm(text): return re.sub(r"\s+", "", text)
+# Every 15-character run of the held-out texts: a pretraining text sharing one is a (near) copy of a test text.
+held = set()
+for split in ("dev", "test"):
+    with open(f"{data}/chnsenticorp/{split}.tsv", encoding="utf-8") as f:
+        next(f)
+        for line in f:
+            text = norm(line.rstrip("\n").split("\t")[-1])
+            held.update(text[i:i + 15] for i in range(max(1, len(text) - 14)))
+member = zipfile.ZipFile(f"{data}/online_shopping_10_cats/online_shopping_10_cats.zip").open("online_shopping_10_cats.csv")
+kept = removed = 0
+with open(out, "w", encoding="utf-8") as f:
+    for row in csv.DictReader(io.TextIOWrapper(member, encoding="utf-8")):
+        text = norm(row["review"])
+        if not text: continue
+        if any(text[i:i + 15] in held for i in range(max(1, len(text) - 14))):
+            removed += 1
+            continue
+        f.write(row["review"].replace("\n", " ").strip() + "\n")
+        kept += 1
+print(f"online_shopping_10_cats: kept {kept} texts, removed {removed} sharing text with ChnSentiCorp dev/test", file=sys.stderr)
+PY
+        fi
+        pretrain zh-lm --text "$unlabeled" "${lm[@]}" --min-count 2 --epochs 2
+        lm_row zh-lm "LM on online_shopping_10_cats (minus ChnSentiCorp dev/test)"
+        zh=(--train "$data/chnsenticorp/train.tsv" --valid "$data/chnsenticorp/dev.tsv" --test "$data/chnsenticorp/test.tsv" --max-len 300)
+        train chnsenticorp-finetuned "fine-tuned on ChnSentiCorp train" --init "$runs/zh-lm" "${zh[@]}" "${head[@]}" \
+            "${finetune[@]}" --lr 3e-3 --epochs 5 --patience 0
+        train chnsenticorp-scratch "same classifier from scratch" "${zh[@]}" "${head[@]}" --embedding-dim 256 --hidden 512 \
+            --layers 2 --cell lstm --lr 2e-3 --epochs 6 --patience 2 ;;
+    *) echo "unknown set $set (imdb, imdb-1k, chnsenticorp)" >&2; exit 2 ;;
+    esac
+done
