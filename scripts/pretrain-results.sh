@@ -2,22 +2,28 @@
 # Reproduces the README's pretrain-and-fine-tune results: language models pretrained on unlabeled reviews,
 # classifiers fine-tuned from them, and the same classifiers trained from scratch beside them.
 # Data from ../shared/data (or $RECUR_DATA_DIR). Prints one markdown row per classifier run.
-# Usage: scripts/pretrain-results.sh [--device cpu|opencl] [imdb imdb-1k chnsenticorp]
-#   imdb           pretrain on imdb_unsup.txt.xz (50,000 reviews), fine-tune on IMDB train, + from scratch
-#   imdb-1k        the same language model, fine-tuned on 1,000 IMDB train reviews, + from scratch
-#   chnsenticorp   pretrain on online_shopping_10_cats minus every text sharing a 15-character run with
-#                  ChnSentiCorp dev or test, fine-tune on ChnSentiCorp train, + from scratch
+# Usage: scripts/pretrain-results.sh [--device cpu|opencl] [imdb imdb-scratch imdb-1k chnsenticorp chnsenticorp-scratch]
+#   imdb                  pretrain on imdb_unsup.txt.xz (50,000 reviews), fine-tune on IMDB train
+#   imdb-scratch          the same classifier trained from scratch on IMDB train
+#   imdb-1k               the same language model fine-tuned on 1,000 IMDB train reviews, and from scratch
+#   chnsenticorp          pretrain on online_shopping_10_cats minus every text sharing a 15-character run with
+#                         ChnSentiCorp dev or test, fine-tune on ChnSentiCorp train
+#   chnsenticorp-scratch  the same classifier trained from scratch on ChnSentiCorp train
+# RECUR_BIN runs a given recur binary instead of building one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 device=cpu
 if [ "${1:-}" = "--device" ]; then device=$2; shift 2; fi
 sets=("$@")
-[ ${#sets[@]} -eq 0 ] && sets=(imdb imdb-1k chnsenticorp)
+[ ${#sets[@]} -eq 0 ] && sets=(imdb imdb-scratch imdb-1k chnsenticorp chnsenticorp-scratch)
 data="${RECUR_DATA_DIR:-../shared/data}"
 [ -d "$data" ] || { echo "error: $data not found (set RECUR_DATA_DIR)" >&2; exit 1; }
 command -v swift >/dev/null || export PATH="/opt/swift/usr/bin:$PATH"
-swift build -c release --product recur >&2
-recur=.build/release/recur
+recur="${RECUR_BIN:-}"
+if [ -z "$recur" ]; then
+    swift build -c release --product recur >&2
+    recur=.build/release/recur
+fi
 runs="runs/pretrain-$device"
 scratch="${TMPDIR:-/tmp}"
 mkdir -p "$runs"
@@ -67,6 +73,7 @@ PY
 head=(--pooling concat --dropout 0.4 --embedding-dropout 0.1 --rnn-dropout 0.2 --batch-size 64)
 finetune=(--discriminative-lr 2.6 --schedule slanted-triangular --gradual-unfreeze)
 lm=(--embedding-dim 256 --hidden 512 --layers 2 --cell lstm --max-vocab 30000)
+scratch_model=(--embedding-dim 256 --hidden 512 --layers 2 --cell lstm)
 
 imdb_folder() {
     extracted="$scratch/recur-imdb"
@@ -81,26 +88,33 @@ echo "| run | what | device | test accuracy | macro F1 | best/run epochs | time 
 echo "|---|---|---|---|---|---|---|"
 for set in "${sets[@]}"; do
     case $set in
-    imdb|imdb-1k)
+    imdb|imdb-scratch|imdb-1k)
         imdb_folder
         pretrain imdb-lm --text "$data/imdb/imdb_unsup.txt.xz" "${lm[@]}" --epochs 1
-        lm_row imdb-lm "LM on 50,000 unlabeled IMDB reviews"
-        if [ "$set" = imdb ]; then
+        [ "$set" = imdb ] && lm_row imdb-lm "LM on 50,000 unlabeled IMDB reviews"
+        case $set in
+        imdb)
             train imdb-finetuned "fine-tuned on 22,500 (+2,500 valid)" --init "$runs/imdb-lm" --train "$imdb/train" \
                 --classes neg,pos --test "$imdb/test" --split 0.9,0.1 --max-len 400 "${head[@]}" "${finetune[@]}" \
-                --lr 3e-3 --epochs 4 --patience 0
+                --lr 3e-3 --epochs 3 --patience 0 ;;
+        imdb-scratch)
             train imdb-scratch "same classifier from scratch" --train "$imdb/train" --classes neg,pos --test "$imdb/test" \
-                --split 0.9,0.1 --max-len 400 "${head[@]}" --embedding-dim 256 --hidden 512 --layers 2 --cell lstm \
-                --max-vocab 30000 --lr 2e-3 --epochs 4 --patience 2
-        else
+                --split 0.9,0.1 --max-len 400 "${head[@]}" "${scratch_model[@]}" --max-vocab 30000 --lr 2e-3 --epochs 3 --patience 0 ;;
+        imdb-1k)
             train imdb-1k-finetuned "fine-tuned on 900 (+100 valid)" --init "$runs/imdb-lm" --train "$imdb/train" \
                 --classes neg,pos --train-sample 1000 --test "$imdb/test" --split 0.9,0.1 --max-len 400 "${head[@]}" \
                 "${finetune[@]}" --lr 3e-3 --epochs 12 --patience 0
             train imdb-1k-scratch "same classifier from scratch" --train "$imdb/train" --classes neg,pos --train-sample 1000 \
-                --test "$imdb/test" --split 0.9,0.1 --max-len 400 "${head[@]}" --embedding-dim 256 --hidden 512 --layers 2 \
-                --cell lstm --max-vocab 30000 --lr 2e-3 --epochs 12 --patience 4
-        fi ;;
-    chnsenticorp)
+                --test "$imdb/test" --split 0.9,0.1 --max-len 400 "${head[@]}" "${scratch_model[@]}" --max-vocab 30000 \
+                --lr 2e-3 --epochs 12 --patience 4 ;;
+        esac ;;
+    chnsenticorp|chnsenticorp-scratch)
+        zh=(--train "$data/chnsenticorp/train.tsv" --valid "$data/chnsenticorp/dev.tsv" --test "$data/chnsenticorp/test.tsv" --max-len 300)
+        if [ "$set" = chnsenticorp-scratch ]; then
+            train chnsenticorp-scratch "same classifier from scratch" "${zh[@]}" "${head[@]}" "${scratch_model[@]}" \
+                --lr 2e-3 --epochs 6 --patience 2
+            continue
+        fi
         unlabeled="$scratch/recur-zh/online_shopping_unlabeled.txt"
         if [ ! -f "$unlabeled" ]; then
             mkdir -p "$scratch/recur-zh"
@@ -130,13 +144,10 @@ with open(out, "w", encoding="utf-8") as f:
 print(f"online_shopping_10_cats: kept {kept} texts, removed {removed} sharing text with ChnSentiCorp dev/test", file=sys.stderr)
 PY
         fi
-        pretrain zh-lm --text "$unlabeled" "${lm[@]}" --min-count 2 --epochs 2
+        pretrain zh-lm --text "$unlabeled" "${lm[@]}" --epochs 1
         lm_row zh-lm "LM on online_shopping_10_cats (minus ChnSentiCorp dev/test)"
-        zh=(--train "$data/chnsenticorp/train.tsv" --valid "$data/chnsenticorp/dev.tsv" --test "$data/chnsenticorp/test.tsv" --max-len 300)
         train chnsenticorp-finetuned "fine-tuned on ChnSentiCorp train" --init "$runs/zh-lm" "${zh[@]}" "${head[@]}" \
-            "${finetune[@]}" --lr 3e-3 --epochs 5 --patience 0
-        train chnsenticorp-scratch "same classifier from scratch" "${zh[@]}" "${head[@]}" --embedding-dim 256 --hidden 512 \
-            --layers 2 --cell lstm --lr 2e-3 --epochs 6 --patience 2 ;;
+            "${finetune[@]}" --lr 3e-3 --epochs 4 --patience 0 ;;
     *) echo "unknown set $set (imdb, imdb-1k, chnsenticorp)" >&2; exit 2 ;;
     esac
 done
