@@ -36,6 +36,7 @@ struct PretrainCommand: ParsableCommand {
         if textFiles.isEmpty { throw ValidationError("give the text to pretrain on with --text FILE...") }
         if !(0..<1).contains(validFraction) { throw ValidationError("--valid-fraction must be in [0, 1)") }
         if resume && initFrom != nil { throw ValidationError("--resume continues --out; it does not take --init") }
+        if initFrom != nil && vectors != nil { throw ValidationError("use either --init or --vectors: --init brings its own embedding") }
     }
 
     func run() throws {

@@ -53,11 +53,7 @@ extension RunFolder {
         }
     }
 
-    public func writeConfig(_ config: LanguageModelRunConfig) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(config).write(to: self.config, options: .atomic)
-    }
+    public func writeConfig(_ config: LanguageModelRunConfig) throws { try writeJSON(config, to: self.config) }
 
     public func readLanguageModelConfig() throws -> LanguageModelRunConfig {
         let format = try format()
@@ -81,11 +77,7 @@ extension RunFolder {
 
     public func loadLanguageModel(on backend: Backend) throws -> LoadedLanguageModel {
         let config = try readLanguageModelConfig()
-        let vocabulary = try Vocabulary.load(from: self.vocabulary.path)
-        guard vocabulary.count == config.model.vocabularySize else {
-            throw RunFolderError(path: self.vocabulary.path,
-                                 problem: "has \(vocabulary.count) tokens but the model was built for \(config.model.vocabularySize)")
-        }
+        let vocabulary = try readVocabulary(modelSize: config.model.vocabularySize)
         guard FileManager.default.fileExists(atPath: model.path) else {
             throw RunFolderError(path: url.path, problem: "has no model.safetensors (pretraining did not finish an epoch?)")
         }

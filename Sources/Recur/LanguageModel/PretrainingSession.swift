@@ -153,9 +153,7 @@ public final class PretrainingSession {
             validTokens: valid?.tokenCount ?? 0, validLoss: best?.validLoss, validPerplexity: best?.validPerplexity,
             secondsPerEpoch: seconds.isEmpty ? 0 : seconds.reduce(0, +) / Double(seconds.count),
             trainTokensPerSecond: state.history.last?.tokensPerSecond ?? 0)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(report).write(to: runFolder.reportJSON, options: .atomic)
+        try runFolder.writeJSON(report, to: runFolder.reportJSON)
         return report
     }
 

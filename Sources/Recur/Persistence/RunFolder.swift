@@ -40,10 +40,22 @@ public struct RunFolder: Sendable {
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
 
-    public func writeConfig(_ config: RunConfig) throws {
+    public func writeConfig(_ config: RunConfig) throws { try writeJSON(config, to: self.config) }
+
+    /// Writes `value` as sorted, indented JSON, atomically.
+    func writeJSON<Value: Encodable>(_ value: Value, to url: URL) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(config).write(to: self.config, options: .atomic)
+        try encoder.encode(value).write(to: url, options: .atomic)
+    }
+
+    /// `vocab.txt`, which must have the size the model was built for.
+    public func readVocabulary(modelSize: Int) throws -> Vocabulary {
+        let vocabulary = try Vocabulary.load(from: self.vocabulary.path)
+        guard vocabulary.count == modelSize else {
+            throw RunFolderError(path: self.vocabulary.path, problem: "has \(vocabulary.count) tokens but the model was built for \(modelSize)")
+        }
+        return vocabulary
     }
 
     public func readConfig() throws -> RunConfig {
@@ -85,11 +97,7 @@ public struct RunFolder: Sendable {
 
     public func load(on backend: Backend) throws -> Loaded {
         let config = try readConfig()
-        let vocabulary = try Vocabulary.load(from: self.vocabulary.path)
-        guard vocabulary.count == config.model.vocabularySize else {
-            throw RunFolderError(path: self.vocabulary.path,
-                                 problem: "has \(vocabulary.count) tokens but the model was built for \(config.model.vocabularySize)")
-        }
+        let vocabulary = try readVocabulary(modelSize: config.model.vocabularySize)
         let pipeline = try TextPipeline(config.text)
         let model = try SentimentClassifier(config: config.model, seed: 0, on: backend)
         guard FileManager.default.fileExists(atPath: self.model.path) else {
