@@ -23,6 +23,10 @@ public protocol Backend: AnyObject {
 
     /// A new zero-filled tensor.
     func zeros(_ shape: [Int], dtype: DType) throws -> Tensor
+    /// A new tensor whose contents are unspecified, for outputs an op overwrites completely (a GEMM with
+    /// beta 0, a gather): it saves the fill. Debug builds of the CPU backend fill it with NaN, so a read
+    /// before a write shows up in every test.
+    func uninitialized(_ shape: [Int], dtype: DType) throws -> Tensor
     /// Copies host floats into a new tensor (counted as host-to-device).
     func upload(_ values: [Float], shape: [Int]) throws -> Tensor
     /// Copies host ints into a new int32 tensor (counted as host-to-device).

@@ -107,6 +107,10 @@ public final class OpenCLBackend: Backend {
         return tensor
     }
 
+    public func uninitialized(_ shape: [Int], dtype: DType) throws -> Tensor {
+        Tensor(storage: try allocate(shape.reduce(1, *), dtype), shape: shape)
+    }
+
     public func upload(_ values: [Float], shape: [Int]) throws -> Tensor {
         try uploadBits(values, shape: shape, dtype: .float32)
     }

@@ -92,14 +92,14 @@ public final class CandidateSoftmax {
     private func logits(_ outputs: Tensor, _ candidates: CandidateSet, on backend: Backend) throws -> (Tensor, Tensor, Tensor) {
         let count = candidates.ids.count, n = outputs.rows
         let ids = try backend.upload(candidates.ids, shape: [count])
-        let rows = try backend.zeros([count, width], dtype: .float32)
+        let rows = try backend.uninitialized([count, width], dtype: .float32)
         try backend.embeddingForward(weight: weight.value, tokens: ids, output: rows)
-        let biases = try backend.zeros([count, 1], dtype: .float32)
+        let biases = try backend.uninitialized([count, 1], dtype: .float32)
         try backend.embeddingForward(weight: bias.value.reshaped([vocabularySize, 1]), tokens: ids, output: biases)
         if let corrections = candidates.logitCorrections {
             try backend.axpy(alpha: 1, x: try backend.upload(corrections, shape: [count, 1]), y: biases)
         }
-        let logits = try backend.zeros([n, count], dtype: .float32)
+        let logits = try backend.uninitialized([n, count], dtype: .float32)
         try backend.gemm(.none, .transposed, m: n, n: count, k: width, alpha: 1, a: outputs.matrix, b: rows.matrix,
                          beta: 0, c: logits.matrix)
         try backend.addRowVector(biases.reshaped([count]), to: logits)
@@ -111,11 +111,11 @@ public final class CandidateSoftmax {
         let (logits, rows, ids) = try logits(outputs, candidates, on: backend)
         let n = outputs.rows
         let targets = try backend.upload(candidates.targetIndices, shape: [n])
-        let rowLosses = try backend.zeros([n], dtype: .float32)
-        let probabilities = try backend.zeros(logits.shape, dtype: .float32)
+        let rowLosses = try backend.uninitialized([n], dtype: .float32)
+        let probabilities = try backend.uninitialized(logits.shape, dtype: .float32)
         try backend.softmaxCrossEntropy(logits: logits, targets: targets, classWeights: nil, ignoreIndex: nil,
                                         probabilities: probabilities, rowLosses: rowLosses)
-        let loss = try backend.zeros([1], dtype: .float32)
+        let loss = try backend.uninitialized([1], dtype: .float32)
         try backend.sum(rowLosses, into: loss, accumulate: false)
         try backend.scale(loss, by: 1 / Float(max(n, 1)))
         saved = (outputs, ids, rows, probabilities, targets, candidates.ids.count)
@@ -126,17 +126,17 @@ public final class CandidateSoftmax {
     public func backward(on backend: Backend) throws -> Tensor {
         guard let saved else { preconditionFailure("backward before forward") }
         let n = saved.outputs.rows, count = saved.count
-        let dLogits = try backend.zeros(saved.probabilities.shape, dtype: .float32)
+        let dLogits = try backend.uninitialized(saved.probabilities.shape, dtype: .float32)
         try backend.softmaxCrossEntropyBackward(probabilities: saved.probabilities, targets: saved.targets, classWeights: nil,
                                                 ignoreIndex: nil, scale: 1 / Float(max(n, 1)), dLogits: dLogits)
-        let dOutputs = try backend.zeros([n, width], dtype: .float32)
+        let dOutputs = try backend.uninitialized([n, width], dtype: .float32)
         try backend.gemm(.none, .none, m: n, n: width, k: count, alpha: 1, a: dLogits.matrix, b: saved.rows.matrix,
                          beta: 0, c: dOutputs.matrix)
-        let dRows = try backend.zeros([count, width], dtype: .float32)
+        let dRows = try backend.uninitialized([count, width], dtype: .float32)
         try backend.gemm(.transposed, .none, m: count, n: width, k: n, alpha: 1, a: dLogits.matrix, b: saved.outputs.matrix,
                          beta: 0, c: dRows.matrix)
         try backend.embeddingBackward(dOutput: dRows, tokens: saved.ids, dWeight: weight.gradient, paddingIndex: nil)
-        let dBiases = try backend.zeros([count], dtype: .float32)
+        let dBiases = try backend.uninitialized([count], dtype: .float32)
         try backend.sumRows(dLogits, into: dBiases, accumulate: false)
         try backend.embeddingBackward(dOutput: dBiases.reshaped([count, 1]), tokens: saved.ids,
                                       dWeight: bias.gradient.reshaped([vocabularySize, 1]), paddingIndex: nil)
@@ -155,8 +155,8 @@ public final class CandidateSoftmax {
             let end = min(n, start + chunk)
             let rows = outputs.reshaped([n, width]).slice(start..<end).reshaped([end - start, width])
             let (logits, _, _) = try logits(rows, all, on: backend)
-            let rowLosses = try backend.zeros([end - start], dtype: .float32)
-            let probabilities = try backend.zeros(logits.shape, dtype: .float32)
+            let rowLosses = try backend.uninitialized([end - start], dtype: .float32)
+            let probabilities = try backend.uninitialized(logits.shape, dtype: .float32)
             try backend.softmaxCrossEntropy(logits: logits, targets: try backend.upload(Array(targets[start..<end]), shape: [end - start]),
                                             classWeights: nil, ignoreIndex: nil, probabilities: probabilities, rowLosses: rowLosses)
             total += try backend.download(rowLosses).reduce(0.0) { $0 + Double($1) }
@@ -168,7 +168,7 @@ public final class CandidateSoftmax {
     /// Next-word probabilities `[N, V]` for output vectors `[N, D]` (generation).
     public func probabilities(outputs: Tensor, on backend: Backend) throws -> Tensor {
         let (logits, _, _) = try logits(outputs, .fullVocabulary(vocabularySize, targets: []), on: backend)
-        let probabilities = try backend.zeros(logits.shape, dtype: .float32)
+        let probabilities = try backend.uninitialized(logits.shape, dtype: .float32)
         try backend.softmax(logits, into: probabilities)
         return probabilities
     }

@@ -119,7 +119,7 @@ public final class LanguageModel: ParameterContainer {
 
     /// Multiplies `x` in place by a fresh dropout mask and returns the mask (for backward).
     private func dropout(_ x: Tensor, p: Float, seed: UInt64, on backend: Backend) throws -> Tensor {
-        let mask = try backend.zeros(x.shape, dtype: .float32)
+        let mask = try backend.uninitialized(x.shape, dtype: .float32)
         try backend.dropoutMask(mask, p: p, seed: seed)
         try backend.multiply(x, mask, into: x)
         return mask

@@ -17,9 +17,9 @@ final class WeightDrop {
     func apply(to parameters: [Parameter], p: Float, seed: UInt64, on backend: Backend) throws {
         precondition(dropped.isEmpty, "weight drop applied twice")
         for (index, parameter) in parameters.enumerated() {
-            let raw = try backend.zeros(parameter.shape, dtype: .float32)
+            let raw = try backend.uninitialized(parameter.shape, dtype: .float32)
             try backend.copy(parameter.value, to: raw)
-            let mask = try backend.zeros(parameter.shape, dtype: .float32)
+            let mask = try backend.uninitialized(parameter.shape, dtype: .float32)
             try backend.dropoutMask(mask, p: p, seed: seed &+ UInt64(index) &* 0x2545_F491_4F6C_DD1D)
             try backend.multiply(parameter.value, mask, into: parameter.value)
             dropped.append(Dropped(parameter: parameter, raw: raw, mask: mask))

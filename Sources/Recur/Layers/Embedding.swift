@@ -29,7 +29,7 @@ public final class Embedding: ParameterContainer {
 
     /// Looks up int32 `tokens` of any shape; the result has the tokens' shape plus the embedding dimension.
     public func forward(_ tokens: Tensor, on backend: Backend) throws -> Tensor {
-        let output = try backend.zeros(tokens.shape + [dimension], dtype: .float32)
+        let output = try backend.uninitialized(tokens.shape + [dimension], dtype: .float32)
         try backend.embeddingForward(weight: weight.value, tokens: tokens.reshaped([tokens.count]),
                                      output: output.reshaped([tokens.count, dimension]))
         savedTokens = tokens

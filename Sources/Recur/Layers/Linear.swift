@@ -24,7 +24,7 @@ public final class Linear: ParameterContainer {
     /// `blocks`: `[B, w_i]` tensors whose widths sum to `inputSize`. Returns `[B, outputSize]`.
     public func forward(_ blocks: [Tensor], on backend: Backend) throws -> Tensor {
         let batch = blocks[0].rows
-        let output = try backend.zeros([batch, outputSize], dtype: .float32)
+        let output = try backend.uninitialized([batch, outputSize], dtype: .float32)
         var column = 0
         for (index, block) in blocks.enumerated() {
             try backend.gemm(.none, .transposed, m: batch, n: outputSize, k: block.columns, alpha: 1,
@@ -49,7 +49,7 @@ public final class Linear: ParameterContainer {
             try backend.gemm(.transposed, .none, m: outputSize, n: width, k: batch, alpha: 1,
                              a: dOutput.matrix, b: block.matrix, beta: 1,
                              c: MatrixView(weight.gradient, columnOffset: column, ld: inputSize))
-            let dBlock = try backend.zeros(block.shape, dtype: .float32)
+            let dBlock = try backend.uninitialized(block.shape, dtype: .float32)
             try backend.gemm(.none, .none, m: batch, n: width, k: outputSize, alpha: 1,
                              a: dOutput.matrix, b: MatrixView(weight.value, columnOffset: column, ld: inputSize),
                              beta: 0, c: dBlock.matrix)

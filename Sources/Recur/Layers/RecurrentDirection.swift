@@ -69,7 +69,7 @@ public final class RecurrentDirection {
         let rows = steps * batch
 
         // Input projection for every step at once.
-        let gates = try backend.zeros([steps, batch, G], dtype: .float32)
+        let gates = try backend.uninitialized([steps, batch, G], dtype: .float32)
         var column = 0
         for (index, block) in input.enumerated() {
             let width = block.shape[2]
@@ -89,18 +89,24 @@ public final class RecurrentDirection {
             try backend.addRowVector(biasHH.value, to: buffer.reshaped([rows, G]))
             hiddenGates = buffer
         } else {
-            let bias = try backend.zeros([G], dtype: .float32)
+            let bias = try backend.uninitialized([G], dtype: .float32)
             try backend.copy(biasIH.value, to: bias)
             try backend.axpy(alpha: 1, x: biasHH.value, y: bias)
             try backend.addRowVector(bias, to: gates.reshaped([rows, G]))
         }
 
-        let hiddenStates = try backend.zeros([steps + 1, batch, H], dtype: .float32)
-        let cellStates = cell == .lstm ? try backend.zeros([steps + 1, batch, H], dtype: .float32) : nil
+        // Every step writes its whole next state (carried rows included) and output: only the first state
+        // needs filling.
+        let hiddenStates = try backend.uninitialized([steps + 1, batch, H], dtype: .float32)
+        let cellStates = cell == .lstm ? try backend.uninitialized([steps + 1, batch, H], dtype: .float32) : nil
         let first = isReverse ? steps : 0
         if let initialHidden { try backend.copy(initialHidden, to: hiddenStates.slice(first)) }
-        if let initialCell, let cellStates { try backend.copy(initialCell, to: cellStates.slice(first)) }
-        let output = try backend.zeros([steps, batch, H], dtype: .float32)
+        else { try backend.fill(hiddenStates.slice(first), with: 0) }
+        if let cellStates {
+            if let initialCell { try backend.copy(initialCell, to: cellStates.slice(first)) }
+            else { try backend.fill(cellStates.slice(first), with: 0) }
+        }
+        let output = try backend.uninitialized([steps, batch, H], dtype: .float32)
         // W_hh is read by every step and does not change within the batch: prepare (pack) it once.
         let recurrentWeight = try backend.prepareGEMMOperand(weightHH.value.matrix, .transposed, k: H, n: G)
 
@@ -156,8 +162,9 @@ public final class RecurrentDirection {
 
         // Gradients w.r.t. the input projection (dGX) and the recurrent projection (dGH); one tensor for
         // the LSTM and RNN, where both are the same sum.
-        let dInputGates = try backend.zeros([steps, batch, G], dtype: .float32)
-        let dHiddenGates = cell == .gru ? try backend.zeros([steps, batch, G], dtype: .float32) : dInputGates
+        // The cell backward writes every row of every step (0 where not valid).
+        let dInputGates = try backend.uninitialized([steps, batch, G], dtype: .float32)
+        let dHiddenGates = cell == .gru ? try backend.uninitialized([steps, batch, G], dtype: .float32) : dInputGates
 
         let recurrentWeight = try backend.prepareGEMMOperand(weightHH.value.matrix, .none, k: G, n: H)
         for t in timeOrder(steps).reversed() {

@@ -80,7 +80,7 @@ public final class RecurrentStack: ParameterContainer {
             if let seed = dropoutSeed, interLayerDropout > 0, l < layers.count - 1 {
                 var masks: [Tensor] = []
                 for (d, output) in outputs.enumerated() {
-                    let mask = try backend.zeros(output.shape, dtype: .float32)
+                    let mask = try backend.uninitialized(output.shape, dtype: .float32)
                     try backend.dropoutMask(mask, p: interLayerDropout, seed: seed &+ UInt64(l * 2 + d) &* 0x9E37_79B9)
                     try backend.multiply(output, mask, into: output)
                     masks.append(mask)

@@ -34,7 +34,7 @@ public final class SentimentClassifier: ParameterContainer {
         var embedded = try embedding.forward(tokens, on: backend)
         var embeddingMask: Tensor?
         if let seed = dropoutSeed, config.embeddingDropout > 0 {
-            let mask = try backend.zeros(embedded.shape, dtype: .float32)
+            let mask = try backend.uninitialized(embedded.shape, dtype: .float32)
             try backend.dropoutMask(mask, p: config.embeddingDropout, seed: seed)
             try backend.multiply(embedded, mask, into: embedded)
             embeddingMask = mask
@@ -46,9 +46,9 @@ public final class SentimentClassifier: ParameterContainer {
         var featureMasks: [Tensor] = []
         if let seed = dropoutSeed, config.featureDropout > 0 {
             features = try features.enumerated().map { index, feature in
-                let mask = try backend.zeros(feature.shape, dtype: .float32)
+                let mask = try backend.uninitialized(feature.shape, dtype: .float32)
                 try backend.dropoutMask(mask, p: config.featureDropout, seed: seed &+ 2 &+ UInt64(index))
-                let dropped = try backend.zeros(feature.shape, dtype: .float32)
+                let dropped = try backend.uninitialized(feature.shape, dtype: .float32)
                 try backend.multiply(feature, mask, into: dropped)
                 featureMasks.append(mask)
                 return dropped

@@ -25,13 +25,13 @@ public final class CrossEntropyLoss {
 
     /// The mean loss as a one-element device tensor. `targets` is the int32 `[N]` device copy of `hostTargets`.
     public func forward(logits: Tensor, targets: Tensor, hostTargets: [Int32], on backend: Backend) throws -> Tensor {
-        let probabilities = try backend.zeros(logits.shape, dtype: .float32)
-        let rowLosses = try backend.zeros([logits.rows], dtype: .float32)
+        let probabilities = try backend.uninitialized(logits.shape, dtype: .float32)
+        let rowLosses = try backend.uninitialized([logits.rows], dtype: .float32)
         try backend.softmaxCrossEntropy(logits: logits, targets: targets, classWeights: classWeightsTensor,
                                         ignoreIndex: ignoreIndex, probabilities: probabilities, rowLosses: rowLosses)
         let total = normalizer(hostTargets: hostTargets)
         let scale: Float = total > 0 ? 1 / total : 0
-        let loss = try backend.zeros([1], dtype: .float32)
+        let loss = try backend.uninitialized([1], dtype: .float32)
         try backend.sum(rowLosses, into: loss, accumulate: false)
         try backend.scale(loss, by: scale)
         saved = (probabilities, targets, scale)
@@ -44,7 +44,7 @@ public final class CrossEntropyLoss {
     /// d(mean loss)/d(logits).
     public func backward(on backend: Backend) throws -> Tensor {
         guard let saved else { preconditionFailure("backward before forward") }
-        let dLogits = try backend.zeros(saved.probabilities.shape, dtype: .float32)
+        let dLogits = try backend.uninitialized(saved.probabilities.shape, dtype: .float32)
         try backend.softmaxCrossEntropyBackward(probabilities: saved.probabilities, targets: saved.targets,
                                                 classWeights: classWeightsTensor, ignoreIndex: ignoreIndex,
                                                 scale: saved.scale, dLogits: dLogits)

@@ -25,17 +25,22 @@ public final class CPUBackend: Backend {
 
     public func zeros(_ shape: [Int], dtype: DType) throws -> Tensor {
         try require(shape.allSatisfy { $0 >= 0 }, "zeros: negative dimension in shape \(shape)")
-        return Tensor(storage: CPUStorage(count: shape.reduce(1, *), dtype: dtype, owner: self), shape: shape)
+        return Tensor(storage: CPUStorage(count: shape.reduce(1, *), dtype: dtype, owner: self, zeroed: true), shape: shape)
+    }
+
+    public func uninitialized(_ shape: [Int], dtype: DType) throws -> Tensor {
+        try require(shape.allSatisfy { $0 >= 0 }, "uninitialized: negative dimension in shape \(shape)")
+        return Tensor(storage: CPUStorage(count: shape.reduce(1, *), dtype: dtype, owner: self, zeroed: false), shape: shape)
     }
 
     public func upload(_ values: [Float], shape: [Int]) throws -> Tensor {
-        let tensor = try zeros(shape, dtype: .float32)
+        let tensor = try uninitialized(shape, dtype: .float32)
         try write(values, to: tensor)
         return tensor
     }
 
     public func upload(_ values: [Int32], shape: [Int]) throws -> Tensor {
-        let tensor = try zeros(shape, dtype: .int32)
+        let tensor = try uninitialized(shape, dtype: .int32)
         try write(values, to: tensor)
         return tensor
     }

@@ -6,10 +6,15 @@ final class CPUStorage: TensorStorage {
     let floats: UnsafeMutablePointer<Float>
     private let blockSize: Int
 
-    /// A zero-filled block, recycled through `CPUMemoryPool`.
-    override init(count: Int, dtype: DType, owner: AnyObject) {
+    /// A block recycled through `CPUMemoryPool`: zero-filled, or (`zeroed: false`) with whatever it held,
+    /// poisoned with NaN in debug builds.
+    init(count: Int, dtype: DType, owner: AnyObject, zeroed: Bool) {
         let (raw, size) = CPUMemoryPool.shared.take(byteCount: max(count, 1) * 4)
-        raw.initializeMemory(as: Float.self, repeating: 0, count: max(count, 1))
+        #if DEBUG
+        raw.initializeMemory(as: Float.self, repeating: zeroed ? 0 : .nan, count: max(count, 1))
+        #else
+        if zeroed { raw.initializeMemory(as: Float.self, repeating: 0, count: max(count, 1)) }
+        #endif
         floats = raw.assumingMemoryBound(to: Float.self)
         blockSize = size
         super.init(count: count, dtype: dtype, owner: owner)
