@@ -61,9 +61,9 @@ struct TextOptions: ParsableArguments {
     @Option(help: "URLs: remove, keep, or token (replace with <url>).") var urls = "remove"
     @Option(help: "Minimum count for a token to enter the vocabulary.") var minCount = 2
     @Option(help: "Maximum vocabulary size, including <pad> and <unk>.") var maxVocab = 50_000
-    @Option(help: "Keep the first N tokens of each text.") var maxLen = 400
 
-    func pipelineConfig() throws -> TextPipelineConfig {
+    /// The pipeline; `maxLength` truncates texts (classifiers), nil keeps them whole (language models).
+    func pipelineConfig(maxLength: Int?) throws -> TextPipelineConfig {
         guard let kind = TokenizerConfig.Kind(rawValue: tokenizer) else {
             throw ValidationError("--tokenizer '\(tokenizer)': expected words, chars or zh-words")
         }
@@ -73,7 +73,7 @@ struct TextOptions: ParsableArguments {
         guard let urlHandling = URLHandling(rawValue: urls) else {
             throw ValidationError("--urls '\(urls)': expected remove, keep or token")
         }
-        guard minCount >= 1, maxVocab >= 3, maxLen >= 1 else {
+        guard minCount >= 1, maxVocab >= 3, (maxLength ?? 1) >= 1 else {
             throw ValidationError("--min-count must be >= 1, --max-vocab >= 3 and --max-len >= 1")
         }
         var cleaning = CleaningOptions()
@@ -81,7 +81,7 @@ struct TextOptions: ParsableArguments {
         cleaning.urls = urlHandling
         return TextPipelineConfig(
             cleaning: cleaning, tokenizer: TokenizerConfig(kind: kind, dictionary: dict, stopwords: stopwords),
-            maxLength: maxLen)
+            maxLength: maxLength)
     }
 }
 

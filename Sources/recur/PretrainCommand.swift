@@ -46,8 +46,8 @@ struct PretrainCommand: ParsableCommand {
         let (backend, reason) = try device.makeBackend()
         log("device: \(backend.name) — \(reason)")
 
-        // Language models read whole documents: the classifier's --max-len does not apply.
-        var textConfig = try previous?.text ?? base?.text ?? text.pipelineConfig()
+        // Language models read whole documents (a base model from a classifier folder may carry a limit).
+        var textConfig = try previous?.text ?? base?.text ?? text.pipelineConfig(maxLength: nil)
         textConfig.maxLength = nil
         let pipeline = try TextPipeline(textConfig)
         let documents = try textFiles.flatMap { try read($0, pipeline: pipeline) }

@@ -32,6 +32,7 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup(title: "Fine-tuning") var fineTuning: FineTuningOptions
     @OptionGroup(title: "Reading") var reader: ReaderOptions
     @OptionGroup(title: "Text") var text: TextOptions
+    @Option(help: "Keep the first N tokens of each text.") var maxLen = 400
     @OptionGroup(title: "Model") var model: ModelOptions
     @OptionGroup(title: "Optimization") var optimization: OptimizationOptions
     @OptionGroup var device: DeviceOption
@@ -80,7 +81,7 @@ struct TrainCommand: ParsableCommand {
 
         // Text pipeline and vocabulary, from the training split only.
         // Started from a pretrained encoder, the text must be tokenized as it was; only --max-len is ours.
-        var textConfig = try previous?.text ?? text.pipelineConfig()
+        var textConfig = try previous?.text ?? text.pipelineConfig(maxLength: maxLen)
         if previous == nil, let encoder {
             let maxLength = textConfig.maxLength
             textConfig = encoder.text
