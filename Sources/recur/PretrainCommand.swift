@@ -111,7 +111,7 @@ struct PretrainCommand: ParsableCommand {
             log(String(format: "best validation perplexity %.2f (epoch %d); %.0f train tokens/s", perplexity, report.bestEpoch,
                        report.trainTokensPerSecond))
         }
-        log("wrote \(runFolder.url.path): config.json vocab.txt model.safetensors checkpoint.safetensors metrics.jsonl report.json")
+        log("wrote \(runFolder.url.path): config.json vocab.txt model.safetensors checkpoint.safetensors metrics.jsonl curves.svg report.json")
     }
 
     /// Tokenized non-empty documents of one file.

@@ -53,17 +53,18 @@ public enum TrainingCurves {
         return svg + "</svg>\n"
     }
 
-    private static func polyline(_ points: [(Double, Double)], color: String) -> String {
+    static func polyline(_ points: [(Double, Double)], color: String) -> String {
         guard !points.isEmpty else { return "" }
+        // Dots only where there are few points; a long curve (pretraining steps) reads better as a line.
         let list = points.map { String(format: "%.1f,%.1f", $0.0, $0.1) }.joined(separator: " ")
         var out = "<polyline points=\"\(list)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"/>\n"
-        for (px, py) in points {
+        for (px, py) in points where points.count <= 60 {
             out += String(format: "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" ", px, py) + "fill=\"\(color)\"/>\n"
         }
         return out
     }
 
-    private static func escape(_ text: String) -> String {
+    static func escape(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
     }
 }

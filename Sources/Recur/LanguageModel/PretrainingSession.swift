@@ -5,6 +5,8 @@ import RecurText
 /// Per-epoch figures of language-model pretraining.
 public struct PretrainEpochMetrics: Codable, Sendable, Equatable {
     public var epoch: Int
+    /// Optimizer steps taken when the epoch ended.
+    public var step: Int
     /// Mean training loss per token: the sampled-softmax estimate when sampling.
     public var trainLoss: Double
     /// Exact mean negative log-likelihood per token on the held-out text, and its exponential.
@@ -59,7 +61,12 @@ public final class PretrainingSession {
         var bestLoss: Double
         var bestEpoch: Int
         var history: [PretrainEpochMetrics]
+        /// (step, mean training loss) per stretch of `curveStride` steps, for `curves.svg`.
+        var lossCurve: [[Double]]?
     }
+
+    /// Steps averaged into one point of the training-loss curve.
+    static let curveStride = 50
 
     public struct Report: Codable {
         public var device: String
@@ -78,7 +85,7 @@ public final class PretrainingSession {
         let options = config.training
         let parameters = trainer.model.parameters
         var state = CheckpointState(epoch: 0, windowsDone: 0, globalStep: 0, optimizerSteps: 0, bestLoss: .greatestFiniteMagnitude,
-                                    bestEpoch: 0, history: [])
+                                    bestEpoch: 0, history: [], lossCurve: [])
         if resume { state = try loadCheckpoint() } else { try? FileManager.default.removeItem(at: runFolder.metrics) }
 
         let batch = options.batchSize
@@ -95,6 +102,7 @@ public final class PretrainingSession {
             var modelState = try trainer.model.zeroState(batch: batch, on: backend)
             let start = DispatchTime.now().uptimeNanoseconds
             var lossSum = 0.0, tokens = 0, factor: Float = 1
+            var stretch = (loss: 0.0, steps: 0)
             for index in state.windowsDone..<windows.count {
                 let window = windows.window(index)
                 factor = options.schedule.factor(step: trainer.globalStep, totalSteps: totalSteps, stepsPerEpoch: stepsPerEpoch)
@@ -103,6 +111,11 @@ public final class PretrainingSession {
                 modelState = result.state
                 lossSum += result.loss * Double(window.targets.count)
                 tokens += window.targets.count
+                stretch = (stretch.loss + result.loss, stretch.steps + 1)
+                if stretch.steps == Self.curveStride {
+                    state.lossCurve = (state.lossCurve ?? []) + [[Double(trainer.globalStep), stretch.loss / Double(stretch.steps)]]
+                    stretch = (0, 0)
+                }
                 let done = index + 1 - state.windowsDone
                 if let progress {
                     let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
@@ -112,6 +125,7 @@ public final class PretrainingSession {
                         epochSecondsLeft: elapsed / Double(done) * Double(windows.count - index - 1)))
                 }
                 if options.checkpointEvery > 0, (index + 1) % options.checkpointEvery == 0, index + 1 < windows.count {
+                    try drawCurves(state)
                     var midEpoch = state
                     midEpoch.windowsDone = index + 1
                     midEpoch.globalStep = trainer.globalStep
@@ -121,7 +135,7 @@ public final class PretrainingSession {
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             var metrics = PretrainEpochMetrics(
-                epoch: epoch, trainLoss: tokens > 0 ? lossSum / Double(tokens) : .nan, validLoss: nil, validPerplexity: nil,
+                epoch: epoch, step: trainer.globalStep, trainLoss: tokens > 0 ? lossSum / Double(tokens) : .nan, validLoss: nil, validPerplexity: nil,
                 learningRate: Double(options.optimizer.learningRate * factor), seconds: seconds,
                 tokensPerSecond: Double(tokens) / max(seconds, 1e-9))
             if let valid {
@@ -139,6 +153,7 @@ public final class PretrainingSession {
                 try ModelWeights.save(parameters, metadata: Self.modelMetadata(config), to: runFolder.model, on: backend)
             }
             log(summary(metrics, improved: improved))
+            try drawCurves(state)
             state.epoch = epoch
             state.windowsDone = 0
             state.globalStep = trainer.globalStep
@@ -166,6 +181,14 @@ public final class PretrainingSession {
             "layers": "\(config.model.layers)",
             "tied_embeddings": "\(config.model.tiedEmbeddings)",
         ]
+    }
+
+    private func drawCurves(_ state: CheckpointState) throws {
+        let valid = state.history.compactMap { m in m.validLoss.map { (step: m.step, loss: $0) } }
+        let train = (state.lossCurve ?? []).map { (step: Int($0[0]), loss: $0[1]) }
+        try PretrainingCurves.svg(train: train, valid: valid,
+                                  title: "Recur: \(config.model.cell.rawValue) language model on \(backend.name)")
+            .write(to: runFolder.curves, atomically: true, encoding: .utf8)
     }
 
     private func summary(_ m: PretrainEpochMetrics, improved: Bool) -> String {
