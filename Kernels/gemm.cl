@@ -213,3 +213,38 @@ void gemm_tiled(
         *cp = gemm_combine(alpha, total, beta, *cp);
     }
 }
+
+// out[i * ldo + p] = a[p * lda + i] for i < M, p < K: op(A) of a transposed GEMM operand laid out
+// row-major, so that the block kernel streams its rows contiguously instead of striding by lda (a stride of
+// 4 KB maps every load of a column onto one cache set). Each work-item moves a 16 x 16 block: 16
+// contiguous loads of 16, 16 contiguous stores of 16. Grid: dim 0 = blocks of i, dim 1 = blocks of p.
+__kernel void gemm_transpose(
+    const int M, const int K,
+    __global const float* a, const int aOffset, const int lda,
+    __global float* out, const int outOffset, const int ldo)
+{
+    const int i0 = get_global_id(0) * 16;
+    const int p0 = get_global_id(1) * 16;
+    if (i0 >= M || p0 >= K) return;
+    if (i0 + 16 <= M && p0 + 16 <= K) {
+        float16 rows[16];
+        #pragma unroll
+        for (int q = 0; q < 16; ++q) rows[q] = vload16(0, a + aOffset + (p0 + q) * lda + i0);
+        float block[16][16];
+        #pragma unroll
+        for (int q = 0; q < 16; ++q) vstore16(rows[q], 0, block[q]);
+        #pragma unroll
+        for (int r = 0; r < 16; ++r) {
+            float16 column;
+            column.s0 = block[0][r]; column.s1 = block[1][r]; column.s2 = block[2][r]; column.s3 = block[3][r];
+            column.s4 = block[4][r]; column.s5 = block[5][r]; column.s6 = block[6][r]; column.s7 = block[7][r];
+            column.s8 = block[8][r]; column.s9 = block[9][r]; column.sa = block[10][r]; column.sb = block[11][r];
+            column.sc = block[12][r]; column.sd = block[13][r]; column.se = block[14][r]; column.sf = block[15][r];
+            vstore16(column, 0, out + outOffset + (i0 + r) * ldo + p0);
+        }
+        return;
+    }
+    for (int r = 0; r < 16 && i0 + r < M; ++r)
+        for (int q = 0; q < 16 && p0 + q < K; ++q)
+            out[outOffset + (i0 + r) * ldo + p0 + q] = a[aOffset + (p0 + q) * lda + i0 + r];
+}

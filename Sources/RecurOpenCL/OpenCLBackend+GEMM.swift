@@ -38,6 +38,17 @@ extension OpenCLBackend {
         }
 
         let rowsPerItem = GEMMTiling.blockRows, columnsPerItem = GEMMTiling.blockColumns
+        if transA == .transposed, transB == .none, n >= columnsPerItem, k >= 64, m >= 16 {
+            // A weight gradient (dGᵀ·X over many steps): reading op(A) down its columns strides by lda,
+            // so lay op(A) out row-major first; the copy costs a fraction of the product.
+            let rowMajorA = try uninitialized([m, k], dtype: .float32)
+            try launch("gemm_transpose", in: "gemm", global: [ceilDiv(m, 16), ceilDiv(k, 16)],
+                       local: cpuWorkGroup([ceilDiv(m, 16), ceilDiv(k, 16)]), [
+                .int(m), .int(k), .matrix(a), .int(a.ld), .tensor(rowMajorA), .int(k),
+            ])
+            try gemm(.none, .none, m: m, n: n, k: k, alpha: alpha, a: rowMajorA.matrix, b: b, beta: beta, c: c)
+            return
+        }
         switch (transA, transB) {
         case (_, .none) where n >= columnsPerItem:
             // op(A) is read one scalar per row and step, whatever its layout; B rows are contiguous.
