@@ -4,7 +4,9 @@ extension OpenCLBackend {
     public func embeddingForward(weight: Tensor, tokens: Tensor, output: Tensor) throws {
         let width = weight.columns
         try requireCount("embeddingForward output", output, tokens.count * width)
-        try launchElementwise("embedding_forward", in: "embedding", count: tokens.count * width, [
+        let quads = width % 4 == 0
+        try launchElementwise(quads ? "embedding_forward4" : "embedding_forward", in: "embedding",
+                              count: tokens.count * (quads ? width / 4 : width), [
             .int(tokens.count), .int(width), .tensor(weight), .tensor(tokens), .tensor(output),
         ])
     }
@@ -12,8 +14,11 @@ extension OpenCLBackend {
     public func embeddingBackward(dOutput: Tensor, tokens: Tensor, dWeight: Tensor, paddingIndex: Int32?) throws {
         let width = dWeight.columns
         try requireCount("embeddingBackward dOutput", dOutput, tokens.count * width)
-        // One work-item per embedding column: deterministic without float atomics.
-        try launchElementwise("embedding_backward", in: "embedding", count: width, [
+        // One work-item per embedding column (or 4 columns): deterministic without float atomics.
+        // Few, long-running work-items: small work-groups, so that a CPU runtime spreads them over its cores.
+        let quads = width % 4 == 0
+        let items = quads ? width / 4 : width
+        try launch(quads ? "embedding_backward4" : "embedding_backward", in: "embedding", global: [items], local: [4], [
             .int(tokens.count), .int(width), .tensor(dOutput), .tensor(tokens), .tensor(dWeight),
             .int32(paddingIndex ?? 0), .int(paddingIndex == nil ? 0 : 1),
         ])
