@@ -41,12 +41,15 @@ extension OpenCLBackend {
         if transA == .transposed, transB == .none, n >= columnsPerItem, k >= 64, m >= 16 {
             // A weight gradient (dGᵀ·X over many steps): reading op(A) down its columns strides by lda,
             // so lay op(A) out row-major first; the copy costs a fraction of the product.
-            let rowMajorA = try uninitialized([m, k], dtype: .float32)
-            try launch("gemm_transpose", in: "gemm", global: [ceilDiv(m, 16), ceilDiv(k, 16)],
-                       local: cpuWorkGroup([ceilDiv(m, 16), ceilDiv(k, 16)]), [
-                .int(m), .int(k), .matrix(a), .int(a.ld), .tensor(rowMajorA), .int(k),
-            ])
+            let rowMajorA = try transposedCopy(a, rows: k, columns: m)
             try gemm(.none, .none, m: m, n: n, k: k, alpha: alpha, a: rowMajorA.matrix, b: b, beta: beta, c: c)
+            return
+        }
+        if transA == .none, transB == .transposed, n >= columnsPerItem, m >= 256 {
+            // An input projection (X·Wᵀ over all steps): the block kernel with B laid out k x n beats dot
+            // products, and for many rows of A the copy of B is cheap.
+            let rowMajorB = try transposedCopy(b, rows: n, columns: k)
+            try gemm(.none, .none, m: m, n: n, k: k, alpha: alpha, a: a, b: rowMajorB.matrix, beta: beta, c: c)
             return
         }
         switch (transA, transB) {
@@ -85,6 +88,30 @@ extension OpenCLBackend {
                 .float(beta), .matrix(c), .int(c.ld),
             ])
         }
+    }
+
+    /// `view` (`rows` x `columns`) transposed into a new row-major `columns` x `rows` tensor.
+    func transposedCopy(_ view: MatrixView, rows: Int, columns: Int) throws -> Tensor {
+        let result = try uninitialized([columns, rows], dtype: .float32)
+        let grid = [ceilDiv(columns, 16), ceilDiv(rows, 16)]
+        try launch("gemm_transpose", in: "gemm", global: grid, local: cpuWorkGroup(grid), [
+            .int(columns), .int(rows), .matrix(view), .int(view.ld), .tensor(result), .int(rows),
+        ])
+        return result
+    }
+
+    /// A recurrent weight used as op(B) = Wᵀ by every step of a batch: the CPU-style kernels read it
+    /// transposed once, laid out k x n for the block kernel, instead of as dot products at every step.
+    public func prepareGEMMOperand(_ b: MatrixView, _ transB: Transpose, k: Int, n: Int) throws -> PreparedGEMMOperand {
+        guard style == .cpu, transB == .transposed, n >= GEMMTiling.blockColumns else {
+            return PreparedGEMMOperand(view: b, transposed: transB, k: k, n: n)
+        }
+        let rowMajor = try transposedCopy(b, rows: n, columns: k)
+        return PreparedGEMMOperand(view: rowMajor.matrix, transposed: .none, k: k, n: n)
+    }
+
+    public func gemm(_ transA: Transpose, m: Int, alpha: Float, a: MatrixView, b: PreparedGEMMOperand, beta: Float, c: MatrixView) throws {
+        try gemm(transA, b.transposed, m: m, n: b.n, k: b.k, alpha: alpha, a: a, b: b.view, beta: beta, c: c)
     }
 
     /// Work-groups of up to 8 row blocks sharing one column panel (it stays in cache while they run),

@@ -10,6 +10,8 @@ extension OpenCLOpTests {
             (1, 1, 1), (3, 5, 7), (8, 32, 16), (13, 45, 17), (33, 70, 9), (40, 33, 37), (9, 64, 0), (64, 96, 40), (5, 130, 3),
             // Long k: transposed A is laid out row-major first (full 16 x 16 blocks and edges).
             (16, 32, 64), (37, 40, 100),
+            // Many rows: B transposed is laid out k x n first.
+            (300, 40, 20),
         ]
         let transposes: [(Transpose, Transpose)] = [(.none, .none), (.transposed, .none), (.none, .transposed), (.transposed, .transposed)]
         try forEachBackend { backend in
@@ -63,5 +65,29 @@ extension OpenCLOpTests {
         }
         expectClose(try backend.download(cTensor), expected,
                     "\(backend.label) gemm \(transA) \(transB) m\(m) n\(n) k\(k) alpha \(alpha) beta \(beta)")
+    }
+}
+
+extension OpenCLOpTests {
+    /// A prepared op(B) (a recurrent weight, laid out k x n once) gives the plain GEMM's product.
+    @Test func preparedOperandMatchesPlainGemm() throws {
+        try forEachBackend { backend in
+            var random = SeededGenerator(seed: 5)
+            for (m, n, k) in [(64, 96, 40), (7, 45, 30), (3, 20, 9)] {
+                for transB in [Transpose.none, .transposed] {
+                    let ldb = (transB == .none ? n : k) + 3
+                    let rowsB = transB == .none ? k : n
+                    let b = try backend.upload(random.floats(rowsB * ldb + 2), shape: [rowsB * ldb + 2])
+                    let view = MatrixView(b, columnOffset: 2, ld: ldb)
+                    let a = try backend.upload(random.floats(m * k), shape: [m, k])
+                    let initialC = random.floats(m * n)
+                    let plain = try backend.upload(initialC, shape: [m, n]), prepared = try backend.upload(initialC, shape: [m, n])
+                    try backend.gemm(.none, transB, m: m, n: n, k: k, alpha: 0.5, a: a.matrix, b: view, beta: 1, c: plain.matrix)
+                    let operand = try backend.prepareGEMMOperand(view, transB, k: k, n: n)
+                    try backend.gemm(.none, m: m, alpha: 0.5, a: a.matrix, b: operand, beta: 1, c: prepared.matrix)
+                    expectClose(try backend.download(prepared), try backend.download(plain), "\(backend.label) m \(m) n \(n) k \(k) \(transB)")
+                }
+            }
+        }
     }
 }
