@@ -10,6 +10,8 @@ enum GEMMTiling {
     static let dotColumns = 4
     /// Work-group edge of the GPU kernel.
     static let tile = 16
+    /// Depth of one pass of the CPU block kernel over a long k (its B panel, 256 x 32 floats, stays in cache).
+    static let depthBlock = 256
 }
 
 extension OpenCLBackend {
@@ -38,11 +40,20 @@ extension OpenCLBackend {
         }
 
         let rowsPerItem = GEMMTiling.blockRows, columnsPerItem = GEMMTiling.blockColumns
-        if transA == .transposed, transB == .none, n >= columnsPerItem, k >= 64, m >= 16 {
-            // A weight gradient (dGᵀ·X over many steps): reading op(A) down its columns strides by lda,
-            // so lay op(A) out row-major first; the copy costs a fraction of the product.
-            let rowMajorA = try transposedCopy(a, rows: k, columns: m)
-            try gemm(.none, .none, m: m, n: n, k: k, alpha: alpha, a: rowMajorA.matrix, b: b, beta: beta, c: c)
+        if transB == .none, n >= columnsPerItem, k > 2 * GEMMTiling.depthBlock {
+            // Each block work-item streams its whole 32-column panel of B (and, for a weight gradient dGᵀ·X,
+            // its 8 columns of A at a stride of lda); cut a long k into depth blocks that stay in cache,
+            // accumulating into C. Measured on PoCL: TN 1024x256x4096 from 25 to 45-60 GFLOP/s.
+            var p0 = 0
+            while p0 < k {
+                let depth = min(GEMMTiling.depthBlock, k - p0)
+                let aBlock = transA == .none ? a.columnBlock(startingAt: p0)
+                    : MatrixView(a.tensor, columnOffset: a.columnOffset + p0 * a.ld, ld: a.ld)
+                let bBlock = MatrixView(b.tensor, columnOffset: b.columnOffset + p0 * b.ld, ld: b.ld)
+                try gemm(transA, .none, m: m, n: n, k: depth, alpha: alpha, a: aBlock, b: bBlock,
+                         beta: p0 == 0 ? beta : 1, c: c)
+                p0 += depth
+            }
             return
         }
         if transA == .none, transB == .transposed, n >= columnsPerItem, m >= 256 {

@@ -8,10 +8,12 @@ extension OpenCLOpTests {
     @Test func gemmMatchesReferenceForAllTransposesAndEdges() throws {
         let shapes: [(m: Int, n: Int, k: Int)] = [
             (1, 1, 1), (3, 5, 7), (8, 32, 16), (13, 45, 17), (33, 70, 9), (40, 33, 37), (9, 64, 0), (64, 96, 40), (5, 130, 3),
-            // Long k: transposed A is laid out row-major first (full 16 x 16 blocks and edges).
+            // Long k.
             (16, 32, 64), (37, 40, 100),
             // Many rows: B transposed is laid out k x n first.
             (300, 40, 20),
+            // Long k: cut into depth blocks accumulating into C.
+            (20, 40, 600),
         ]
         let transposes: [(Transpose, Transpose)] = [(.none, .none), (.transposed, .none), (.none, .transposed), (.transposed, .transposed)]
         try forEachBackend { backend in
