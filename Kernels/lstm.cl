@@ -73,3 +73,79 @@ __kernel void lstm_cell_backward(
     dh[dhOffset + index] = 0.0f;
     dc[dcOffset + index] = dcTotal * forgetGate;
 }
+
+// The same two kernels for a hidden size that is a multiple of 8: one work-item per (row, 8 units), in
+// float8 vectors. PoCL runs the scalar kernels' exp and tanh one lane at a time; these use its vector math.
+inline float8 lstm_sigmoid8(float8 x) { return 1.0f / (1.0f + exp(-x)); }
+
+__kernel void lstm_cell_forward8(
+    const int batch, const int hidden,
+    __global float* gates, const int gatesOffset,
+    __global const float* cPrev, const int cPrevOffset, __global const float* hPrev, const int hPrevOffset,
+    __global float* cNext, const int cNextOffset, __global float* hNext, const int hNextOffset,
+    __global float* output, const int outputOffset,
+    __global const int* lengths, const int lengthsOffset, const int hasLengths, const int t)
+{
+    const int octets = hidden / 8;
+    const int index = get_global_id(0);
+    if (index >= batch * octets) return;
+    const int b = index / octets;
+    const int j = (index - b * octets) * 8;
+    __global float* g = gates + gatesOffset + b * 4 * hidden + j;
+    const float8 inputGate = lstm_sigmoid8(vload8(0, g));
+    const float8 forgetGate = lstm_sigmoid8(vload8(0, g + hidden));
+    const float8 candidate = tanh(vload8(0, g + 2 * hidden));
+    const float8 outputGate = lstm_sigmoid8(vload8(0, g + 3 * hidden));
+    vstore8(inputGate, 0, g);
+    vstore8(forgetGate, 0, g + hidden);
+    vstore8(candidate, 0, g + 2 * hidden);
+    vstore8(outputGate, 0, g + 3 * hidden);
+    const int e = b * hidden + j;
+    const float8 c0 = vload8(0, cPrev + cPrevOffset + e);
+    if (lstm_valid(lengths, lengthsOffset, hasLengths, b, t)) {
+        const float8 c = fma(forgetGate, c0, inputGate * candidate);
+        const float8 h = outputGate * tanh(c);
+        vstore8(c, 0, cNext + cNextOffset + e);
+        vstore8(h, 0, hNext + hNextOffset + e);
+        vstore8(h, 0, output + outputOffset + e);
+    } else {
+        vstore8(c0, 0, cNext + cNextOffset + e);
+        vstore8(vload8(0, hPrev + hPrevOffset + e), 0, hNext + hNextOffset + e);
+        vstore8((float8)(0.0f), 0, output + outputOffset + e);
+    }
+}
+
+__kernel void lstm_cell_backward8(
+    const int batch, const int hidden,
+    __global const float* gates, const int gatesOffset,
+    __global const float* cPrev, const int cPrevOffset, __global const float* cNext, const int cNextOffset,
+    __global const float* dOutput, const int dOutputOffset,
+    __global float* dh, const int dhOffset, __global float* dc, const int dcOffset,
+    __global float* dGates, const int dGatesOffset,
+    __global const int* lengths, const int lengthsOffset, const int hasLengths, const int t)
+{
+    const int octets = hidden / 8;
+    const int index = get_global_id(0);
+    if (index >= batch * octets) return;
+    const int b = index / octets;
+    const int j = (index - b * octets) * 8;
+    __global float* dg = dGates + dGatesOffset + b * 4 * hidden + j;
+    if (!lstm_valid(lengths, lengthsOffset, hasLengths, b, t)) {
+        const float8 zero = (float8)(0.0f);
+        vstore8(zero, 0, dg); vstore8(zero, 0, dg + hidden); vstore8(zero, 0, dg + 2 * hidden); vstore8(zero, 0, dg + 3 * hidden);
+        return;
+    }
+    const __global float* g = gates + gatesOffset + b * 4 * hidden + j;
+    const float8 inputGate = vload8(0, g), forgetGate = vload8(0, g + hidden);
+    const float8 candidate = vload8(0, g + 2 * hidden), outputGate = vload8(0, g + 3 * hidden);
+    const int e = b * hidden + j;
+    const float8 tanhC = tanh(vload8(0, cNext + cNextOffset + e));
+    const float8 dhTotal = vload8(0, dh + dhOffset + e) + vload8(0, dOutput + dOutputOffset + e);
+    const float8 dcTotal = vload8(0, dc + dcOffset + e) + dhTotal * outputGate * (1.0f - tanhC * tanhC);
+    vstore8(dcTotal * candidate * inputGate * (1.0f - inputGate), 0, dg);
+    vstore8(dcTotal * vload8(0, cPrev + cPrevOffset + e) * forgetGate * (1.0f - forgetGate), 0, dg + hidden);
+    vstore8(dcTotal * inputGate * (1.0f - candidate * candidate), 0, dg + 2 * hidden);
+    vstore8(dhTotal * tanhC * outputGate * (1.0f - outputGate), 0, dg + 3 * hidden);
+    vstore8((float8)(0.0f), 0, dh + dhOffset + e);
+    vstore8(dcTotal * forgetGate, 0, dc + dcOffset + e);
+}

@@ -7,7 +7,9 @@ extension OpenCLBackend {
     ) throws {
         let (batch, hidden) = (hPrev.rows, hPrev.columns)
         try requireCount("lstmCellForward gates", gates, batch * hidden * 4)
-        try launchElementwise("lstm_cell_forward", in: "lstm", count: batch * hidden, [
+        let vectors = hidden % 8 == 0
+        try launchElementwise(vectors ? "lstm_cell_forward8" : "lstm_cell_forward", in: "lstm",
+                              count: batch * (vectors ? hidden / 8 : hidden), [
             .int(batch), .int(hidden), .tensor(gates), .tensor(cPrev), .tensor(hPrev),
             .tensor(cNext), .tensor(hNext), .tensor(output), .lengths(lengths), .int(t),
         ])
@@ -20,7 +22,9 @@ extension OpenCLBackend {
         let (batch, hidden) = (dh.rows, dh.columns)
         try requireCount("lstmCellBackward gates", gates, batch * hidden * 4)
         try requireCount("lstmCellBackward dGates", dGates, batch * hidden * 4)
-        try launchElementwise("lstm_cell_backward", in: "lstm", count: batch * hidden, [
+        let vectors = hidden % 8 == 0
+        try launchElementwise(vectors ? "lstm_cell_backward8" : "lstm_cell_backward", in: "lstm",
+                              count: batch * (vectors ? hidden / 8 : hidden), [
             .int(batch), .int(hidden), .tensor(gates), .tensor(cPrev), .tensor(cNext),
             .tensor(dOutput), .tensor(dh), .tensor(dc), .tensor(dGates), .lengths(lengths), .int(t),
         ])

@@ -11,8 +11,9 @@ extension OpenCLOpTests {
     private static let batch = 4, hidden = 5, t = 1
     private static func valid(_ b: Int, _ lengths: [Int32]?) -> Bool { lengths.map { t < Int($0[b]) } ?? true }
 
-    @Test func lstmCellForwardAndBackward() throws {
-        let (batch, hidden, t) = (Self.batch, Self.hidden, Self.t)
+    /// Hidden 5 runs the scalar kernels, 16 the float8 ones.
+    @Test(arguments: [5, 16]) func lstmCellForwardAndBackward(hidden: Int) throws {
+        let (batch, t) = (Self.batch, Self.t)
         try forEachBackend { backend in
             for lengths in [Self.lengths, nil] {
                 var random = SeededGenerator(seed: 4)
