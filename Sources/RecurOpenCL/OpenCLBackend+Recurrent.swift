@@ -37,7 +37,9 @@ extension OpenCLBackend {
         let (batch, hidden) = (hPrev.rows, hPrev.columns)
         try requireCount("gruCellForward inputGates", inputGates, batch * hidden * 3)
         try requireCount("gruCellForward hiddenGates", hiddenGates, batch * hidden * 3)
-        try launchElementwise("gru_cell_forward", in: "gru", count: batch * hidden, [
+        let vectors = hidden % 8 == 0
+        try launchElementwise(vectors ? "gru_cell_forward8" : "gru_cell_forward", in: "gru",
+                              count: batch * (vectors ? hidden / 8 : hidden), [
             .int(batch), .int(hidden), .tensor(inputGates), .tensor(hiddenGates), .tensor(hPrev),
             .tensor(hNext), .tensor(output), .lengths(lengths), .int(t),
         ])
@@ -50,7 +52,9 @@ extension OpenCLBackend {
         let (batch, hidden) = (dh.rows, dh.columns)
         try requireCount("gruCellBackward dInputGates", dInputGates, batch * hidden * 3)
         try requireCount("gruCellBackward dHiddenGates", dHiddenGates, batch * hidden * 3)
-        try launchElementwise("gru_cell_backward", in: "gru", count: batch * hidden, [
+        let vectors = hidden % 8 == 0
+        try launchElementwise(vectors ? "gru_cell_backward8" : "gru_cell_backward", in: "gru",
+                              count: batch * (vectors ? hidden / 8 : hidden), [
             .int(batch), .int(hidden), .tensor(inputGates), .tensor(hiddenGates), .tensor(hPrev),
             .tensor(dOutput), .tensor(dh), .tensor(dInputGates), .tensor(dHiddenGates), .lengths(lengths), .int(t),
         ])

@@ -82,8 +82,9 @@ extension OpenCLOpTests {
         }
     }
 
-    @Test func gruCellForwardAndBackward() throws {
-        let (batch, hidden, t) = (Self.batch, Self.hidden, Self.t)
+    /// Hidden 5 runs the scalar kernels, 16 the float8 ones.
+    @Test(arguments: [5, 16]) func gruCellForwardAndBackward(hidden: Int) throws {
+        let (batch, t) = (Self.batch, Self.t)
         try forEachBackend { backend in
             for lengths in [Self.lengths, nil] {
                 var random = SeededGenerator(seed: 5)
