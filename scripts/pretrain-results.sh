@@ -147,7 +147,7 @@ PY
         pretrain zh-lm --text "$unlabeled" "${lm[@]}" --epochs 1
         lm_row zh-lm "LM on online_shopping_10_cats (minus ChnSentiCorp dev/test)"
         train chnsenticorp-finetuned "fine-tuned on ChnSentiCorp train" --init "$runs/zh-lm" "${zh[@]}" "${head[@]}" \
-            "${finetune[@]}" --lr 3e-3 --epochs 4 --patience 0 ;;
+            "${finetune[@]}" --lr 3e-3 --epochs 8 --patience 0 ;;
     *) echo "unknown set $set (imdb, imdb-1k, chnsenticorp)" >&2; exit 2 ;;
     esac
 done
