@@ -15,7 +15,7 @@ public final class CPUBackend: Backend {
 
     public init() {
         pool = .shared
-        name = "cpu (\(pool.threadCount) threads)"
+        name = "cpu (\(pool.threadCount) thread\(pool.threadCount == 1 ? "" : "s"))"
     }
 
     /// Worker threads in use (`RECUR_CPU_THREADS` or the active processor count).
