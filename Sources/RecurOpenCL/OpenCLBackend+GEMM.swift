@@ -113,16 +113,13 @@ extension OpenCLBackend {
 
     /// A recurrent weight used as op(B) = Wᵀ by every step of a batch: the CPU-style kernels read it
     /// transposed once, laid out k x n for the block kernel, instead of as dot products at every step.
+    /// (The protocol's default `gemm` with a prepared operand then runs the plain NN GEMM on it.)
     public func prepareGEMMOperand(_ b: MatrixView, _ transB: Transpose, k: Int, n: Int) throws -> PreparedGEMMOperand {
         guard style == .cpu, transB == .transposed, n >= GEMMTiling.blockColumns else {
             return PreparedGEMMOperand(view: b, transposed: transB, k: k, n: n)
         }
         let rowMajor = try transposedCopy(b, rows: n, columns: k)
         return PreparedGEMMOperand(view: rowMajor.matrix, transposed: .none, k: k, n: n)
-    }
-
-    public func gemm(_ transA: Transpose, m: Int, alpha: Float, a: MatrixView, b: PreparedGEMMOperand, beta: Float, c: MatrixView) throws {
-        try gemm(transA, b.transposed, m: m, n: b.n, k: b.k, alpha: alpha, a: a, b: b.view, beta: beta, c: c)
     }
 
     /// Work-groups of up to 8 row blocks sharing one column panel (it stays in cache while they run),

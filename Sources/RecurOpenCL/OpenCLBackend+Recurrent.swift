@@ -7,9 +7,7 @@ extension OpenCLBackend {
     ) throws {
         let (batch, hidden) = (hPrev.rows, hPrev.columns)
         try requireCount("lstmCellForward gates", gates, batch * hidden * 4)
-        let vectors = hidden % 8 == 0
-        try launchElementwise(vectors ? "lstm_cell_forward8" : "lstm_cell_forward", in: "lstm",
-                              count: batch * (vectors ? hidden / 8 : hidden), [
+        try launchCell("lstm_cell_forward", in: "lstm", batch: batch, hidden: hidden, [
             .int(batch), .int(hidden), .tensor(gates), .tensor(cPrev), .tensor(hPrev),
             .tensor(cNext), .tensor(hNext), .tensor(output), .lengths(lengths), .int(t),
         ])
@@ -22,9 +20,7 @@ extension OpenCLBackend {
         let (batch, hidden) = (dh.rows, dh.columns)
         try requireCount("lstmCellBackward gates", gates, batch * hidden * 4)
         try requireCount("lstmCellBackward dGates", dGates, batch * hidden * 4)
-        let vectors = hidden % 8 == 0
-        try launchElementwise(vectors ? "lstm_cell_backward8" : "lstm_cell_backward", in: "lstm",
-                              count: batch * (vectors ? hidden / 8 : hidden), [
+        try launchCell("lstm_cell_backward", in: "lstm", batch: batch, hidden: hidden, [
             .int(batch), .int(hidden), .tensor(gates), .tensor(cPrev), .tensor(cNext),
             .tensor(dOutput), .tensor(dh), .tensor(dc), .tensor(dGates), .lengths(lengths), .int(t),
         ])
@@ -37,9 +33,7 @@ extension OpenCLBackend {
         let (batch, hidden) = (hPrev.rows, hPrev.columns)
         try requireCount("gruCellForward inputGates", inputGates, batch * hidden * 3)
         try requireCount("gruCellForward hiddenGates", hiddenGates, batch * hidden * 3)
-        let vectors = hidden % 8 == 0
-        try launchElementwise(vectors ? "gru_cell_forward8" : "gru_cell_forward", in: "gru",
-                              count: batch * (vectors ? hidden / 8 : hidden), [
+        try launchCell("gru_cell_forward", in: "gru", batch: batch, hidden: hidden, [
             .int(batch), .int(hidden), .tensor(inputGates), .tensor(hiddenGates), .tensor(hPrev),
             .tensor(hNext), .tensor(output), .lengths(lengths), .int(t),
         ])
@@ -52,9 +46,7 @@ extension OpenCLBackend {
         let (batch, hidden) = (dh.rows, dh.columns)
         try requireCount("gruCellBackward dInputGates", dInputGates, batch * hidden * 3)
         try requireCount("gruCellBackward dHiddenGates", dHiddenGates, batch * hidden * 3)
-        let vectors = hidden % 8 == 0
-        try launchElementwise(vectors ? "gru_cell_backward8" : "gru_cell_backward", in: "gru",
-                              count: batch * (vectors ? hidden / 8 : hidden), [
+        try launchCell("gru_cell_backward", in: "gru", batch: batch, hidden: hidden, [
             .int(batch), .int(hidden), .tensor(inputGates), .tensor(hiddenGates), .tensor(hPrev),
             .tensor(dOutput), .tensor(dh), .tensor(dInputGates), .tensor(dHiddenGates), .lengths(lengths), .int(t),
         ])
@@ -82,5 +74,12 @@ extension OpenCLBackend {
         guard tensor.count == expected else {
             throw BackendError.invalidArgument("\(what): expected \(expected) elements, got shape \(tensor.shape)")
         }
+    }
+
+    /// Launches the cell kernel `name` over one `[batch, hidden]` step: its float8 variant (`name8`, one
+    /// work-item per 8 units) when the hidden size allows, else one work-item per unit.
+    private func launchCell(_ name: String, in program: String, batch: Int, hidden: Int, _ arguments: [KernelArgument]) throws {
+        let vectors = hidden % 8 == 0
+        try launchElementwise(vectors ? name + "8" : name, in: program, count: batch * (vectors ? hidden / 8 : hidden), arguments)
     }
 }

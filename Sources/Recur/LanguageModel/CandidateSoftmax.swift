@@ -11,10 +11,13 @@ public struct CandidateSet: Sendable {
     /// Added to each candidate's logit: −log P(candidate is in the set). Nil for the full vocabulary, where the
     /// softmax is exact.
     public var logitCorrections: [Float]?
+    /// `ids` is the whole vocabulary in id order: the output layer is used as it is, without gathering rows.
+    public var isFullVocabulary = false
 
     /// Every word of a `vocabularySize` vocabulary: the exact softmax.
     public static func fullVocabulary(_ vocabularySize: Int, targets: [Int32]) -> CandidateSet {
-        CandidateSet(ids: (0..<Int32(vocabularySize)).map { $0 }, targetIndices: targets, logitCorrections: nil)
+        CandidateSet(ids: (0..<Int32(vocabularySize)).map { $0 }, targetIndices: targets, logitCorrections: nil,
+                     isFullVocabulary: true)
     }
 }
 
@@ -74,11 +77,13 @@ public struct NegativeSampler: Sendable {
 
 /// Softmax cross-entropy of output vectors against the rows of an output weight (`[V, D]`, possibly the
 /// tied embedding) and bias (`[V]`), over a `CandidateSet`. Forward and backward are GEMMs over the gathered
-/// candidate rows; the weight gradient is scattered back into the full-size gradients.
+/// candidate rows; the weight gradient is scattered back into the full-size gradients. Over the full
+/// vocabulary the weight and bias are read and their gradients accumulated in place.
 public final class CandidateSoftmax {
     public let weight: Parameter
     public let bias: Parameter
-    private var saved: (outputs: Tensor, ids: Tensor, rows: Tensor, probabilities: Tensor, targets: Tensor, count: Int)?
+    /// `ids` is nil for the full vocabulary (`rows` is then the weight itself).
+    private var saved: (outputs: Tensor, ids: Tensor?, rows: Tensor, probabilities: Tensor, targets: Tensor, count: Int)?
 
     public init(weight: Parameter, bias: Parameter) {
         self.weight = weight
@@ -88,21 +93,29 @@ public final class CandidateSoftmax {
     public var vocabularySize: Int { weight.shape[0] }
     private var width: Int { weight.shape[1] }
 
-    /// Logits `[N, C]` of `outputs` `[N, D]` against the candidates, with their gathered rows and ids.
-    private func logits(_ outputs: Tensor, _ candidates: CandidateSet, on backend: Backend) throws -> (Tensor, Tensor, Tensor) {
+    /// Logits `[N, C]` of `outputs` `[N, D]` against the candidates, with their rows and (unless the set is
+    /// the full vocabulary) their ids on the device.
+    private func logits(_ outputs: Tensor, _ candidates: CandidateSet,
+                        on backend: Backend) throws -> (logits: Tensor, rows: Tensor, ids: Tensor?) {
         let count = candidates.ids.count, n = outputs.rows
-        let ids = try backend.upload(candidates.ids, shape: [count])
-        let rows = try backend.uninitialized([count, width], dtype: .float32)
-        try backend.embeddingForward(weight: weight.value, tokens: ids, output: rows)
-        let biases = try backend.uninitialized([count, 1], dtype: .float32)
-        try backend.embeddingForward(weight: bias.value.reshaped([vocabularySize, 1]), tokens: ids, output: biases)
-        if let corrections = candidates.logitCorrections {
-            try backend.axpy(alpha: 1, x: try backend.upload(corrections, shape: [count, 1]), y: biases)
+        var rows = weight.value, biases = bias.value
+        var ids: Tensor?
+        if !candidates.isFullVocabulary {
+            let candidateIDs = try backend.upload(candidates.ids, shape: [count])
+            rows = try backend.uninitialized([count, width], dtype: .float32)
+            try backend.embeddingForward(weight: weight.value, tokens: candidateIDs, output: rows)
+            biases = try backend.uninitialized([count], dtype: .float32)
+            try backend.embeddingForward(weight: bias.value.reshaped([vocabularySize, 1]), tokens: candidateIDs,
+                                         output: biases.reshaped([count, 1]))
+            if let corrections = candidates.logitCorrections {
+                try backend.axpy(alpha: 1, x: try backend.upload(corrections, shape: [count]), y: biases)
+            }
+            ids = candidateIDs
         }
         let logits = try backend.uninitialized([n, count], dtype: .float32)
         try backend.gemm(.none, .transposed, m: n, n: count, k: width, alpha: 1, a: outputs.matrix, b: rows.matrix,
                          beta: 0, c: logits.matrix)
-        try backend.addRowVector(biases.reshaped([count]), to: logits)
+        try backend.addRowVector(biases, to: logits)
         return (logits, rows, ids)
     }
 
@@ -132,13 +145,20 @@ public final class CandidateSoftmax {
         let dOutputs = try backend.uninitialized([n, width], dtype: .float32)
         try backend.gemm(.none, .none, m: n, n: width, k: count, alpha: 1, a: dLogits.matrix, b: saved.rows.matrix,
                          beta: 0, c: dOutputs.matrix)
+        guard let ids = saved.ids else {
+            try backend.gemm(.transposed, .none, m: count, n: width, k: n, alpha: 1, a: dLogits.matrix,
+                             b: saved.outputs.matrix, beta: 1, c: weight.gradient.matrix)
+            try backend.sumRows(dLogits, into: bias.gradient, accumulate: true)
+            self.saved = nil
+            return dOutputs
+        }
         let dRows = try backend.uninitialized([count, width], dtype: .float32)
         try backend.gemm(.transposed, .none, m: count, n: width, k: n, alpha: 1, a: dLogits.matrix, b: saved.outputs.matrix,
                          beta: 0, c: dRows.matrix)
-        try backend.embeddingBackward(dOutput: dRows, tokens: saved.ids, dWeight: weight.gradient, paddingIndex: nil)
+        try backend.embeddingBackward(dOutput: dRows, tokens: ids, dWeight: weight.gradient, paddingIndex: nil)
         let dBiases = try backend.uninitialized([count], dtype: .float32)
         try backend.sumRows(dLogits, into: dBiases, accumulate: false)
-        try backend.embeddingBackward(dOutput: dBiases.reshaped([count, 1]), tokens: saved.ids,
+        try backend.embeddingBackward(dOutput: dBiases.reshaped([count, 1]), tokens: ids,
                                       dWeight: bias.gradient.reshaped([vocabularySize, 1]), paddingIndex: nil)
         self.saved = nil
         return dOutputs
@@ -148,7 +168,8 @@ public final class CandidateSoftmax {
     /// enough that the `[rows, V]` logits stay a few tens of megabytes.
     public func exactNegativeLogLikelihood(outputs: Tensor, targets: [Int32], on backend: Backend) throws -> Double {
         let n = outputs.rows, chunk = max(1, (1 << 22) / max(vocabularySize, 1))
-        var total = 0.0
+        // Summed on the device and read once: no round trip per chunk.
+        let total = try backend.zeros([1], dtype: .float32)
         var start = 0
         let all = CandidateSet.fullVocabulary(vocabularySize, targets: [])
         while start < n {
@@ -159,10 +180,10 @@ public final class CandidateSoftmax {
             let probabilities = try backend.uninitialized(logits.shape, dtype: .float32)
             try backend.softmaxCrossEntropy(logits: logits, targets: try backend.upload(Array(targets[start..<end]), shape: [end - start]),
                                             classWeights: nil, ignoreIndex: nil, probabilities: probabilities, rowLosses: rowLosses)
-            total += try backend.download(rowLosses).reduce(0.0) { $0 + Double($1) }
+            try backend.sum(rowLosses, into: total, accumulate: true)
             start = end
         }
-        return total
+        return Double(try backend.download(total)[0])
     }
 
     /// Next-word probabilities `[N, V]` for output vectors `[N, D]` (generation).

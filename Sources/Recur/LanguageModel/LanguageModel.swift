@@ -83,7 +83,10 @@ public final class LanguageModel: ParameterContainer {
             ? try dropout(top, p: config.outputDropout, seed: dropoutSeed! &+ 2, on: backend) : nil
         if let projection { top = try projection.forward([top], on: backend) }
 
-        let next = try zeroState(batch: batch, on: backend)
+        // Every layer's slice is copied in below: no fill needed.
+        let stateShape = [config.layers, batch, config.hiddenSize]
+        let next = State(hidden: try backend.uninitialized(stateShape, dtype: .float32),
+                         cell: config.cell == .lstm ? try backend.uninitialized(stateShape, dtype: .float32) : nil)
         for (layer, hidden) in recurrent.finalHidden.enumerated() { try backend.copy(hidden, to: next.hidden.slice(layer)) }
         if let finalCell = recurrent.finalCell, let cell = next.cell {
             for (layer, value) in finalCell.enumerated() { try backend.copy(value, to: cell.slice(layer)) }

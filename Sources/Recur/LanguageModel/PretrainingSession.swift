@@ -89,7 +89,7 @@ public final class PretrainingSession {
         if resume { state = try loadCheckpoint() } else { try? FileManager.default.removeItem(at: runFolder.metrics) }
 
         let batch = options.batchSize
-        let stepsPerEpoch = BPTTWindows(stream: train.stream(shuffleSeed: nil), batchSize: batch, bptt: options.bptt).count
+        let stepsPerEpoch = BPTTWindows.count(tokens: train.tokenCount, batchSize: batch, bptt: options.bptt)
         guard stepsPerEpoch > 0 else {
             throw RunFolderError(path: runFolder.url.path, problem: "cannot pretrain: \(train.tokenCount) training tokens are too few for --batch-size \(batch)")
         }

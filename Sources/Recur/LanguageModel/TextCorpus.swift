@@ -68,7 +68,13 @@ public struct BPTTWindows: Sendable {
     }
 
     /// Windows in an epoch; the last may be shorter than `bptt`.
-    public var count: Int { rowLength < 2 ? 0 : (rowLength - 1 + bptt - 1) / bptt }
+    public var count: Int { Self.count(tokens: stream.count, batchSize: batchSize, bptt: bptt) }
+
+    /// Windows over a stream of `tokens` tokens, known without building the stream.
+    public static func count(tokens: Int, batchSize: Int, bptt: Int) -> Int {
+        let rowLength = tokens / batchSize
+        return rowLength < 2 ? 0 : (rowLength - 1 + bptt - 1) / bptt
+    }
 
     /// Window `index`: time-major inputs and targets, `[steps, batchSize]` flattened.
     public func window(_ index: Int) -> (steps: Int, inputs: [Int32], targets: [Int32]) {

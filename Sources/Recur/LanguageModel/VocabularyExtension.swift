@@ -11,12 +11,7 @@ extension LanguageModel {
         let (tensors, _) = try SafeTensors.read(url)
         let extended: Set<String> = ["embedding.weight", "decoder.weight", "decoder.bias"]
         for parameter in parameters {
-            guard let entry = tensors[parameter.name] else {
-                throw SafeTensorsError(file: url.path, problem: "tensor '\(parameter.name)' is missing")
-            }
-            guard entry.values.allSatisfy(\.isFinite) else {
-                throw SafeTensorsError(file: url.path, problem: "tensor '\(parameter.name)' holds NaN or infinite values")
-            }
+            let entry = try ModelWeights.finiteEntry(parameter.name, in: tensors, file: url)
             if entry.shape == parameter.shape {
                 try backend.write(entry.values, to: parameter.value)
                 continue

@@ -63,20 +63,8 @@ public struct PretrainedEncoder {
     /// Copies the embedding and every recurrent tensor into `classifier`; returns the names copied.
     @discardableResult
     public func load(into classifier: SentimentClassifier, on backend: Backend) throws -> [String] {
-        let (tensors, _) = try SafeTensors.read(folder.model)
         let wanted = classifier.embedding.parameters + classifier.rnn.parameters
-        for parameter in wanted {
-            guard let entry = tensors[parameter.name] else {
-                throw SafeTensorsError(file: folder.model.path, problem: "tensor '\(parameter.name)' is missing")
-            }
-            guard entry.shape == parameter.shape else {
-                throw SafeTensorsError(file: folder.model.path, problem: "tensor '\(parameter.name)' has shape \(entry.shape), the classifier expects \(parameter.shape)")
-            }
-            guard entry.values.allSatisfy(\.isFinite) else {
-                throw SafeTensorsError(file: folder.model.path, problem: "tensor '\(parameter.name)' holds NaN or infinite values")
-            }
-            try backend.write(entry.values, to: parameter.value)
-        }
+        try ModelWeights.load(into: wanted, from: folder.model, on: backend)
         return wanted.map(\.name)
     }
 }

@@ -23,17 +23,24 @@ public enum ModelWeights {
                             on backend: Backend) throws -> (metadata: [String: String], rest: [String: SafeTensors.Entry]) {
         var (tensors, metadata) = try SafeTensors.read(url)
         for parameter in parameters {
-            guard let entry = tensors.removeValue(forKey: parameter.name) else {
-                throw SafeTensorsError(file: url.path, problem: "tensor '\(parameter.name)' is missing")
-            }
+            let entry = try finiteEntry(parameter.name, in: tensors, file: url)
             guard entry.shape == parameter.shape else {
                 throw SafeTensorsError(file: url.path, problem: "tensor '\(parameter.name)' has shape \(entry.shape), the model expects \(parameter.shape)")
             }
-            guard entry.values.allSatisfy(\.isFinite) else {
-                throw SafeTensorsError(file: url.path, problem: "tensor '\(parameter.name)' holds NaN or infinite values")
-            }
             try backend.write(entry.values, to: parameter.value)
+            tensors[parameter.name] = nil
         }
         return (metadata, tensors)
+    }
+
+    /// The file's tensor `name`, present and free of NaN and infinities (the caller checks its shape).
+    static func finiteEntry(_ name: String, in tensors: [String: SafeTensors.Entry], file url: URL) throws -> SafeTensors.Entry {
+        guard let entry = tensors[name] else {
+            throw SafeTensorsError(file: url.path, problem: "tensor '\(name)' is missing")
+        }
+        guard entry.values.allSatisfy(\.isFinite) else {
+            throw SafeTensorsError(file: url.path, problem: "tensor '\(name)' holds NaN or infinite values")
+        }
+        return entry
     }
 }
