@@ -42,6 +42,10 @@ import Testing
         #expect(abs(stlr.factor(step: 0, totalSteps: total, stepsPerEpoch: perEpoch) - 1.0 / 32) < 1e-6)
         #expect(stlr.factor(step: 10, totalSteps: total, stepsPerEpoch: perEpoch) == 1)
         #expect(abs(stlr.factor(step: 100, totalSteps: total, stepsPerEpoch: perEpoch) - 1.0 / 32) < 1e-6)
+        // A run whose step count is not a multiple of 1/cut (15 steps: peak at step 1) never goes below 1/ratio.
+        let factors = (0..<15).map { stlr.factor(step: $0, totalSteps: 15, stepsPerEpoch: 5) }
+        #expect(factors.allSatisfy { $0 >= 1.0 / 32 && $0 <= 1 }, "\(factors)")
+        #expect(factors[1] == 1)
     }
 
     @Test func curvesDrawOnePointPerEpochAndSeries() {

@@ -59,7 +59,9 @@ public struct LearningRateSchedule: Codable, Sendable, Equatable {
             let total = Double(max(1, totalSteps))
             let peak = (total * cut).rounded(.down)
             let t = Double(step)
-            let p = t < peak ? t / max(1, peak) : 1 - (t - peak) / max(1, peak * (1 / cut - 1))
+            // The fall spans the steps after the peak. (ULMFiT writes it as cut·(1/cut_frac − 1), which equals
+            // total − cut only when total·cut_frac is a whole number; otherwise the rate went negative.)
+            let p = t < peak ? t / max(1, peak) : max(0, 1 - (t - peak) / max(1, total - peak))
             return Float((1 + p * (ratio - 1)) / ratio)
         }
     }
