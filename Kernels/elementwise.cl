@@ -29,3 +29,11 @@ __kernel void add_row_vector(__global const float* v, const int vOffset,
     const int i = get_global_id(0);
     if (i < n) m[mOffset + i] += v[vOffset + i % columns];
 }
+
+// add_row_vector for 8 neighbouring elements per work-item (columns % 8 == 0): one modulo per 8 elements.
+__kernel void add_row_vector8(__global const float* v, const int vOffset,
+                              __global float* m, const int mOffset, const int columns, const int n) {
+    const int i = get_global_id(0) * 8;
+    if (i >= n) return;
+    vstore8(vload8(0, m + mOffset + i) + vload8(0, v + vOffset + i % columns), 0, m + mOffset + i);
+}

@@ -12,6 +12,20 @@ __kernel void sum_rows(__global const float* m, const int mOffset, const int row
     v[vOffset + c] = accumulate ? v[vOffset + c] + total : total;
 }
 
+// sum_rows for 8 neighbouring columns per work-item (columns % 8 == 0): each row read is 32 contiguous bytes
+// instead of one float per cache line, which a CPU runtime needs. Same order of additions per column, so
+// the same bits as sum_rows.
+__kernel void sum_rows8(__global const float* m, const int mOffset, const int rows, const int columns,
+                        __global float* v, const int vOffset, const int accumulate) {
+    const int c = get_global_id(0) * 8;
+    if (c >= columns) return;
+    const __global float* p = m + mOffset + c;
+    float8 total = (float8)(0.0f);
+    for (int r = 0; r < rows; ++r) total += vload8(0, p + r * columns);
+    if (accumulate) total += vload8(0, v + vOffset + c);
+    vstore8(total, 0, v + vOffset + c);
+}
+
 // Stage 1 of sum / sum of squares: partial w sums elements w, w + P, w + 2P, ... where P is the number of
 // partials (neighbouring work-items read neighbouring elements: coalesced on GPUs, vectorizable on CPUs).
 __kernel void sum_partials(__global const float* x, const int xOffset, const int n, const int squares,

@@ -35,7 +35,9 @@ extension OpenCLBackend {
         guard vector.count == matrix.columns else {
             throw BackendError.invalidArgument("addRowVector: vector of \(vector.count) for matrix \(matrix.shape)")
         }
-        try launchElementwise("add_row_vector", in: "elementwise", count: matrix.count, [
+        let octets = matrix.columns % 8 == 0
+        try launchElementwise(octets ? "add_row_vector8" : "add_row_vector", in: "elementwise",
+                              count: octets ? matrix.count / 8 : matrix.count, [
             .tensor(vector), .tensor(matrix), .int(matrix.columns), .int(matrix.count),
         ])
     }
@@ -44,7 +46,10 @@ extension OpenCLBackend {
         guard vector.count == matrix.columns else {
             throw BackendError.invalidArgument("sumRows: vector of \(vector.count) for matrix \(matrix.shape)")
         }
-        try launchElementwise("sum_rows", in: "reduce", count: matrix.columns, [
+        // Few, long-running work-items (each walks every row): small work-groups spread them over a CPU's cores.
+        let octets = matrix.columns % 8 == 0
+        try launch(octets ? "sum_rows8" : "sum_rows", in: "reduce", global: [octets ? matrix.columns / 8 : matrix.columns],
+                   local: [4], [
             .tensor(matrix), .int(matrix.rows), .int(matrix.columns), .tensor(vector), .int(accumulate ? 1 : 0),
         ])
     }

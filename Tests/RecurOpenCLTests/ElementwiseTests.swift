@@ -54,10 +54,11 @@ extension OpenCLOpTests {
         }
     }
 
-    @Test func biasAddAndBiasGradient() throws {
+    /// 53 columns take the one-column-per-item kernels, 40 the 8-column ones.
+    @Test(arguments: [53, 40]) func biasAddAndBiasGradient(columns: Int) throws {
         try forEachBackend { backend in
             var random = SeededGenerator(seed: 2)
-            let (rows, columns) = (37, 53)
+            let rows = 37
             let m = random.floats(rows * columns), v = random.floats(columns), old = random.floats(columns)
             let matrix = try backend.upload(m, shape: [rows, columns])
             let vector = try backend.upload(v, shape: [columns])

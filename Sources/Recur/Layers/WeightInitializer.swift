@@ -15,12 +15,18 @@ public struct WeightInitializer: RandomNumberGenerator {
         (0..<count).map { _ in Float.random(in: -bound..<bound, using: &self) }
     }
 
-    /// `count` draws from N(0, std²) (Box-Muller): PyTorch's default for embeddings.
+    /// `count` draws from N(0, std²) (Box-Muller): PyTorch's default for embeddings. Each pair of uniforms
+    /// gives two normals (cos and sin), which halves the start-up cost of a large embedding.
     public mutating func normal(count: Int, std: Float = 1) -> [Float] {
-        (0..<count).map { _ in
-            let u1 = Double.random(in: Double.ulpOfOne..<1, using: &self)
-            let u2 = Double.random(in: 0..<1, using: &self)
-            return Float((-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)) * std
+        var values = [Float]()
+        values.reserveCapacity(count + 1)
+        while values.count < count {
+            let radius = (-2 * log(Double.random(in: Double.ulpOfOne..<1, using: &self))).squareRoot()
+            let angle = 2 * Double.pi * Double.random(in: 0..<1, using: &self)
+            values.append(Float(radius * cos(angle)) * std)
+            values.append(Float(radius * sin(angle)) * std)
         }
+        if values.count > count { values.removeLast() }
+        return values
     }
 }
