@@ -248,3 +248,69 @@ __kernel void gemm_transpose(
         for (int q = 0; q < 16 && p0 + q < K; ++q)
             out[outOffset + (i0 + r) * ldo + p0 + q] = a[aOffset + (p0 + q) * lda + i0 + r];
 }
+
+// op(B) (K x N, element (p, j) at b[p*brs + j*bcs]) repacked into 32-column panels laid out one after the
+// other, each K x 32 and contiguous: panels[(j / 32)*K*32 + p*32 + j % 32]. A recurrent weight is packed
+// once per batch so that every step's block work-item streams 32 KB contiguously (a row-major B is read
+// 128 bytes per row at a stride of N floats). N % 32 == 0. One work-item per element.
+__kernel void gemm_pack_panels(
+    const int K, const int N,
+    __global const float* b, const int bOffset, const int brs, const int bcs,
+    __global float* panels, const int panelsOffset)
+{
+    const int j = get_global_id(0);
+    const int p = get_global_id(1);
+    if (j >= N || p >= K) return;
+    panels[panelsOffset + (j / GEMM_BLOCK_COLS) * K * GEMM_BLOCK_COLS + p * GEMM_BLOCK_COLS + j % GEMM_BLOCK_COLS] =
+        b[bOffset + p * brs + j * bcs];
+}
+
+// gemm_block for a B packed by gemm_pack_panels: the same 8 x 32 register block per work-item, with its
+// panel read contiguously. C is row-major (ldc). Grid: dim 0 = column panels, dim 1 = row blocks.
+__kernel void gemm_panel(
+    const int M, const int K, const float alpha,
+    __global const float* x, const int xOffset, const int xrs, const int xcs,
+    __global const float* panels, const int panelsOffset,
+    const float beta, __global float* c, const int cOffset, const int ldc)
+{
+    const int j0 = get_global_id(0) * GEMM_BLOCK_COLS;
+    const int i0 = get_global_id(1) * GEMM_BLOCK_ROWS;
+    if (i0 >= M) return;
+
+    const __global float* xRow[GEMM_BLOCK_ROWS];
+    #pragma unroll
+    for (int r = 0; r < GEMM_BLOCK_ROWS; ++r) xRow[r] = x + xOffset + min(i0 + r, M - 1) * xrs;
+
+    float16 acc0[GEMM_BLOCK_ROWS];
+    float16 acc1[GEMM_BLOCK_ROWS];
+    #pragma unroll
+    for (int r = 0; r < GEMM_BLOCK_ROWS; ++r) { acc0[r] = (float16)(0.0f); acc1[r] = (float16)(0.0f); }
+
+    const __global float* yp = panels + panelsOffset + get_global_id(0) * K * GEMM_BLOCK_COLS;
+    int xp = 0;
+    for (int p = 0; p < K; ++p) {
+        const float16 b0 = vload16(0, yp);
+        const float16 b1 = vload16(1, yp);
+        #pragma unroll
+        for (int r = 0; r < GEMM_BLOCK_ROWS; ++r) {
+            const float16 a = (float16)(xRow[r][xp]);
+            acc0[r] = fma(a, b0, acc0[r]);
+            acc1[r] = fma(a, b1, acc1[r]);
+        }
+        yp += GEMM_BLOCK_COLS;
+        xp += xcs;
+    }
+
+    #pragma unroll
+    for (int r = 0; r < GEMM_BLOCK_ROWS; ++r) {
+        if (i0 + r >= M) break;
+        __global float* cp = c + cOffset + (i0 + r) * ldc + j0;
+        if (beta == 0.0f) {
+            vstore16(alpha * acc0[r], 0, cp);
+            vstore16(alpha * acc1[r], 1, cp);
+        } else {
+            vstore16(alpha * acc0[r] + beta * vload16(0, cp), 0, cp);
+            vstore16(alpha * acc1[r] + beta * vload16(1, cp), 1, cp);
+        }
+    }
+}

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Recur
 import RecurCore
+import RecurOpenCL
 
 /// `recur bench kernels`: every kernel family, each first checked against the CPU backend (and GEMM
 /// against double-precision dot products), then timed. A wrong kernel fails the run instead of being timed.
@@ -10,8 +11,8 @@ struct KernelBench: ParsableCommand {
         commandName: "kernels", abstract: "Check, then time, every kernel family: GFLOP/s, GB/s and microseconds per call.")
 
     @Option(help: "Seconds to time each kernel.") var seconds = 0.3
-    @Option(help: "The device's FP32 peak in GFLOP/s, for the % of peak column (default: 2 cores x 32 FLOP/cycle x 3.67 GHz).")
-    var peakGflops = 235.0
+    @Option(help: "The device's FP32 peak in GFLOP/s for the % of peak column (default: measured on this CPU for the CPU backend and OpenCL CPU devices; none for GPUs).")
+    var peakGflops: Double?
     @OptionGroup var device: DeviceOption
 
     /// One kernel case: builds its inputs on a backend and returns the call to time and the outputs to check.
@@ -27,6 +28,8 @@ struct KernelBench: ParsableCommand {
     func run() throws {
         let (backend, reason) = try device.makeBackend()
         log("device: \(backend.name) — \(reason)")
+        let peak = peakGflops ?? ((backend as? OpenCLBackend)?.device.isGPU == true ? nil : CPUPeak.measureGflops())
+        if let peak { log(String(format: "FP32 peak: %.0f GFLOP/s%@", peak, peakGflops == nil ? " (measured: SIMD16 FMAs on every thread)" : "")) }
         let reference = CPUBackend()
         print("| kernel | check (max abs diff) | us/call | GFLOP/s | % of peak | GB/s |")
         print("|---|---|---|---|---|---|")
@@ -62,7 +65,7 @@ struct KernelBench: ParsableCommand {
             let check: String = (passed ? "ok " : "FAIL ") + String(format: "%.1e", difference)
             let microseconds: String = String(format: "%.1f", perCall * 1e6)
             let rate: String = gflops.map { String(format: "%.1f", $0) } ?? ""
-            let ofPeak: String = gflops.map { String(format: "%.0f%%", 100 * $0 / peakGflops) } ?? ""
+            let ofPeak: String = gflops.flatMap { rate in peak.map { String(format: "%.0f%%", 100 * rate / $0) } } ?? ""
             let bandwidth: String = kernel.bytes > 0 ? String(format: "%.1f", kernel.bytes / perCall / 1e9) : ""
             print("| \(kernel.name) | \(check) | \(microseconds) | \(rate) | \(ofPeak) | \(bandwidth) |")
         }
@@ -86,6 +89,12 @@ struct KernelBench: ParsableCommand {
 
     static func gemmName(_ shape: (Transpose, Transpose, Int, Int, Int)) -> String {
         "gemm \(shape.0 == .none ? "N" : "T")\(shape.1 == .none ? "N" : "T") \(shape.2)x\(shape.3)x\(shape.4)"
+            + (isRecurrentStep(shape) ? " (W_hh prepared)" : "")
+    }
+
+    /// h·W_hhᵀ: timed as a recurrence runs it, with W_hh prepared once per batch (`prepareGEMMOperand`).
+    static func isRecurrentStep(_ shape: (Transpose, Transpose, Int, Int, Int)) -> Bool {
+        shape.0 == .none && shape.1 == .transposed && shape.2 == 64
     }
 
     static func cases() -> [Case] {
@@ -97,6 +106,10 @@ struct KernelBench: ParsableCommand {
                 let a = try inputs.tensor(ta == .none ? [m, k] : [k, m], on: backend)
                 let b = try inputs.tensor(tb == .none ? [k, n] : [n, k], on: backend)
                 let c = try backend.zeros([m, n], dtype: .float32)
+                if isRecurrentStep(shape) {
+                    let prepared = try backend.prepareGEMMOperand(b.matrix, tb, k: k, n: n)
+                    return ({ try backend.gemm(ta, m: m, alpha: 1, a: a.matrix, b: prepared, beta: 0, c: c.matrix) }, [c])
+                }
                 return ({ try backend.gemm(ta, tb, m: m, n: n, k: k, alpha: 1, a: a.matrix, b: b.matrix, beta: 0, c: c.matrix) }, [c])
             }
         }

@@ -71,11 +71,12 @@ extension OpenCLOpTests {
 }
 
 extension OpenCLOpTests {
-    /// A prepared op(B) (a recurrent weight, laid out k x n once) gives the plain GEMM's product.
+    /// A prepared op(B) (a recurrent weight, packed once) gives the plain GEMM's product: n % 32 == 0 takes the
+    /// CPU-style panel kernel (13 rows: a partial row block), the other shapes the plain path.
     @Test func preparedOperandMatchesPlainGemm() throws {
         try forEachBackend { backend in
             var random = SeededGenerator(seed: 5)
-            for (m, n, k) in [(64, 96, 40), (7, 45, 30), (3, 20, 9)] {
+            for (m, n, k) in [(64, 96, 40), (13, 64, 300), (7, 45, 30), (3, 20, 9)] {
                 for transB in [Transpose.none, .transposed] {
                     let ldb = (transB == .none ? n : k) + 3
                     let rowsB = transB == .none ? k : n
