@@ -252,17 +252,28 @@ __kernel void gemm_transpose(
 // op(B) (K x N, element (p, j) at b[p*brs + j*bcs]) repacked into 32-column panels laid out one after the
 // other, each K x 32 and contiguous: panels[(j / 32)*K*32 + p*32 + j % 32]. A recurrent weight is packed
 // once per batch so that every step's block work-item streams 32 KB contiguously (a row-major B is read
-// 128 bytes per row at a stride of N floats). N % 32 == 0. One work-item per element.
+// 128 bytes per row at a stride of N floats). N % 32 == 0. One work-item per panel row (32 floats).
+// Grid: dim 0 = panels, dim 1 = p.
 __kernel void gemm_pack_panels(
     const int K, const int N,
     __global const float* b, const int bOffset, const int brs, const int bcs,
     __global float* panels, const int panelsOffset)
 {
-    const int j = get_global_id(0);
+    const int panel = get_global_id(0);
     const int p = get_global_id(1);
-    if (j >= N || p >= K) return;
-    panels[panelsOffset + (j / GEMM_BLOCK_COLS) * K * GEMM_BLOCK_COLS + p * GEMM_BLOCK_COLS + j % GEMM_BLOCK_COLS] =
-        b[bOffset + p * brs + j * bcs];
+    if (panel * GEMM_BLOCK_COLS >= N || p >= K) return;
+    const __global float* source = b + bOffset + p * brs + panel * GEMM_BLOCK_COLS * bcs;
+    float row[GEMM_BLOCK_COLS];
+    if (bcs == 1) {
+        vstore16(vload16(0, source), 0, row);
+        vstore16(vload16(1, source), 1, row);
+    } else {
+        #pragma unroll
+        for (int j = 0; j < GEMM_BLOCK_COLS; ++j) row[j] = source[j * bcs];
+    }
+    __global float* out = panels + panelsOffset + (panel * K + p) * GEMM_BLOCK_COLS;
+    vstore16(vload16(0, row), 0, out);
+    vstore16(vload16(1, row), 1, out);
 }
 
 // gemm_block for a B packed by gemm_pack_panels: the same 8 x 32 register block per work-item, with its

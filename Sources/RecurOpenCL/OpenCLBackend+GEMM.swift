@@ -56,9 +56,16 @@ extension OpenCLBackend {
             }
             return
         }
+        if n % columnsPerItem == 0, transB == .transposed ? m >= 256 : m >= 1024 {
+            // Many rows of A (an input projection X·Wᵀ over all steps, a weight gradient): B repacked into
+            // contiguous panels costs one pass over B and lets every block work-item stream its panel.
+            // A row-major B is already streamable: packing it pays only for very many rows.
+            let panels = try prepareGEMMOperand(b, transB, k: k, n: n)
+            try gemm(transA, m: m, alpha: alpha, a: a, b: panels, beta: beta, c: c)
+            return
+        }
         if transA == .none, transB == .transposed, n >= columnsPerItem, m >= 256 {
-            // An input projection (X·Wᵀ over all steps): the block kernel with B laid out k x n beats dot
-            // products, and for many rows of A the copy of B is cheap.
+            // The same for a width that is not a multiple of 32: the block kernel on B laid out k x n.
             let rowMajorB = try transposedCopy(b, rows: n, columns: k)
             try gemm(.none, .none, m: m, n: n, k: k, alpha: alpha, a: a, b: rowMajorB.matrix, beta: beta, c: c)
             return
@@ -122,7 +129,7 @@ extension OpenCLBackend {
         let (rowStride, columnStride) = transB == .none ? (b.ld, 1) : (1, b.ld)
         try checkExtent("B", b, rows: k, columns: n, rowStride: rowStride, columnStride: columnStride)
         let panels = try uninitialized([k * n], dtype: .float32)
-        try launch("gemm_pack_panels", in: "gemm", global: [n, k], local: [32, 1], [
+        try launch("gemm_pack_panels", in: "gemm", global: [n / GEMMTiling.blockColumns, k], local: [1, 16], [
             .int(k), .int(n), .matrix(b), .int(rowStride), .int(columnStride), .tensor(panels),
         ])
         return OpenCLPanelOperand(view: b, transposed: transB, k: k, n: n, panels: panels)

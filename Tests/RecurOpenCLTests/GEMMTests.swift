@@ -10,8 +10,9 @@ extension OpenCLOpTests {
             (1, 1, 1), (3, 5, 7), (8, 32, 16), (13, 45, 17), (33, 70, 9), (40, 33, 37), (9, 64, 0), (64, 96, 40), (5, 130, 3),
             // Long k.
             (16, 32, 64), (37, 40, 100),
-            // Many rows: B transposed is laid out k x n first.
-            (300, 40, 20),
+            // Many rows: B transposed is laid out k x n first, or packed into 32-column panels (n % 32 == 0;
+            // for B not transposed only from 1,024 rows).
+            (300, 40, 20), (300, 64, 20), (1030, 64, 9),
             // Long k: cut into depth blocks accumulating into C.
             (20, 40, 600),
         ]
