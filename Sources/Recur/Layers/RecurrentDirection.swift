@@ -195,8 +195,16 @@ public final class RecurrentDirection {
         let dGX = dInputGates.reshaped([rows, G]), dGH = dHiddenGates.reshaped([rows, G])
         try backend.gemm(.transposed, .none, m: G, n: H, k: rows, alpha: 1,
                          a: dGH.matrix, b: statesEntering.matrix, beta: 1, c: weightHH.gradient.matrix)
-        try backend.sumRows(dGH, into: biasHH.gradient, accumulate: true)
-        try backend.sumRows(dGX, into: biasIH.gradient, accumulate: true)
+        if cell == .gru {
+            try backend.sumRows(dGH, into: biasHH.gradient, accumulate: true)
+            try backend.sumRows(dGX, into: biasIH.gradient, accumulate: true)
+        } else {
+            // Both biases meet the same gate gradient: one pass over it, added to each.
+            let biasGradient = try backend.uninitialized([G], dtype: .float32)
+            try backend.sumRows(dGX, into: biasGradient, accumulate: false)
+            try backend.axpy(alpha: 1, x: biasGradient, y: biasHH.gradient)
+            try backend.axpy(alpha: 1, x: biasGradient, y: biasIH.gradient)
+        }
         var column = 0
         for (index, block) in saved.input.enumerated() {
             let width = block.shape[2]
