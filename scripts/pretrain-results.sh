@@ -96,7 +96,11 @@ for set in "${sets[@]}"; do
         imdb)
             train imdb-finetuned "fine-tuned on 22,500 (+2,500 valid)" --init "$runs/imdb-lm" --train "$imdb/train" \
                 --classes neg,pos --test "$imdb/test" --split 0.9,0.1 --max-len 400 "${head[@]}" "${finetune[@]}" \
-                --lr 3e-3 --epochs 3 --patience 0 ;;
+                --lr 3e-3 --epochs 3 --patience 0
+            # Two more epochs with every group unfrozen.
+            train imdb-finetuned-5ep "the same, 5 epochs" --init "$runs/imdb-lm" --train "$imdb/train" \
+                --classes neg,pos --test "$imdb/test" --split 0.9,0.1 --max-len 400 "${head[@]}" "${finetune[@]}" \
+                --lr 3e-3 --epochs 5 --patience 0 ;;
         imdb-scratch)
             train imdb-scratch "same classifier from scratch" --train "$imdb/train" --classes neg,pos --test "$imdb/test" \
                 --split 0.9,0.1 --max-len 400 "${head[@]}" "${scratch_model[@]}" --max-vocab 30000 --lr 2e-3 --epochs 3 --patience 0 ;;
@@ -147,7 +151,17 @@ PY
         pretrain zh-lm --text "$unlabeled" "${lm[@]}" --epochs 1
         lm_row zh-lm "LM on online_shopping_10_cats (minus ChnSentiCorp dev/test)"
         train chnsenticorp-finetuned "fine-tuned on ChnSentiCorp train" --init "$runs/zh-lm" "${zh[@]}" "${head[@]}" \
-            "${finetune[@]}" --lr 3e-3 --epochs 8 --patience 0 ;;
+            "${finetune[@]}" --lr 3e-3 --epochs 8 --patience 0
+        # ULMFiT's three stages: the general LM trained on (3 more epochs), then on the task's own train texts
+        # (labels unused), then the classifier.
+        pretrain zh-lm-4ep --init "$runs/zh-lm" --text "$unlabeled" --epochs 3
+        lm_row zh-lm-4ep "the same LM, 3 more epochs"
+        task_texts="$scratch/recur-zh/chnsenticorp_train_texts.txt"
+        [ -f "$task_texts" ] || tail -n +2 "$data/chnsenticorp/train.tsv" | cut -f2- > "$task_texts"
+        pretrain zh-lm-task --init "$runs/zh-lm-4ep" --text "$task_texts" --epochs 3
+        lm_row zh-lm-task "then on the 9,600 ChnSentiCorp train texts"
+        train chnsenticorp-finetuned-task "fine-tuned from it on ChnSentiCorp train" --init "$runs/zh-lm-task" "${zh[@]}" \
+            "${head[@]}" "${finetune[@]}" --lr 3e-3 --epochs 8 --patience 0 ;;
     *) echo "unknown set $set (imdb, imdb-1k, chnsenticorp)" >&2; exit 2 ;;
     esac
 done
