@@ -27,16 +27,18 @@ inline float gemm_combine(float alpha, float product, float beta, float old) {
 
 // CPU-style outer-product kernel: each work-item keeps a GEMM_BLOCK_ROWS x 32 block of the product in
 // registers, no local memory and no barriers (work-group barriers are expensive on CPU OpenCL).
-// Computes X (M x K, element (i, p) at x[i*xrs + p*xcs]) times Y (K x N, row-contiguous: y[p*ldy + j])
-// and stores element (i, j) at c[i*crs + j*ccs]; the host maps the transpose cases onto it
-// (op(B) transposed and op(A) transposed is run as C^T = B A with a transposed store).
+// Computes X (M x K, element (i, p) at x[i*xrs + p*xcs]) times Y (K x N) and stores element (i, j) at
+// c[i*crs + j*ccs]; the host maps the transpose cases onto it (op(B) transposed and op(A) transposed is
+// run as C^T = B A with a transposed store). Y's 32-column panels start yPanelStride apart and step ldy per
+// row: a row-major Y has yPanelStride 32 and ldy its leading dimension (y[p*ldy + j]); one packed by
+// gemm_pack_panels has yPanelStride K*32 and ldy 32, and its panels are read contiguously.
 // Requires N >= 32: a block at the right edge slides left to stay inside Y and stores only its own columns;
 // rows past the bottom edge are clamped on load and skipped on store.
 // Grid: dim 0 = column blocks, dim 1 = row blocks.
 __kernel void gemm_block(
     const int M, const int N, const int K, const float alpha,
     __global const float* x, const int xOffset, const int xrs, const int xcs,
-    __global const float* y, const int yOffset, const int ldy,
+    __global const float* y, const int yOffset, const int ldy, const int yPanelStride,
     const float beta, __global float* c, const int cOffset, const int crs, const int ccs)
 {
     const int j0 = get_global_id(0) * GEMM_BLOCK_COLS;
@@ -53,7 +55,7 @@ __kernel void gemm_block(
     #pragma unroll
     for (int r = 0; r < GEMM_BLOCK_ROWS; ++r) { acc0[r] = (float16)(0.0f); acc1[r] = (float16)(0.0f); }
 
-    const __global float* yp = y + yOffset + jBase;
+    const __global float* yp = y + yOffset + (jBase / GEMM_BLOCK_COLS) * yPanelStride + jBase % GEMM_BLOCK_COLS;
     int xp = 0;
     for (int p = 0; p < K; ++p) {
         const float16 b0 = vload16(0, yp);
@@ -251,7 +253,7 @@ __kernel void gemm_transpose(
 
 // op(B) (K x N, element (p, j) at b[p*brs + j*bcs]) repacked into 32-column panels laid out one after the
 // other, each K x 32 and contiguous: panels[(j / 32)*K*32 + p*32 + j % 32]. A recurrent weight is packed
-// once per batch so that every step's block work-item streams 32 KB contiguously (a row-major B is read
+// once per batch so that every step's gemm_block work-item streams 32 KB contiguously (a row-major B is read
 // 128 bytes per row at a stride of N floats). N % 32 == 0. One work-item per panel row (32 floats).
 // Grid: dim 0 = panels, dim 1 = p.
 __kernel void gemm_pack_panels(
@@ -274,54 +276,4 @@ __kernel void gemm_pack_panels(
     __global float* out = panels + panelsOffset + (panel * K + p) * GEMM_BLOCK_COLS;
     vstore16(vload16(0, row), 0, out);
     vstore16(vload16(1, row), 1, out);
-}
-
-// gemm_block for a B packed by gemm_pack_panels: the same 8 x 32 register block per work-item, with its
-// panel read contiguously. C is row-major (ldc). Grid: dim 0 = column panels, dim 1 = row blocks.
-__kernel void gemm_panel(
-    const int M, const int K, const float alpha,
-    __global const float* x, const int xOffset, const int xrs, const int xcs,
-    __global const float* panels, const int panelsOffset,
-    const float beta, __global float* c, const int cOffset, const int ldc)
-{
-    const int j0 = get_global_id(0) * GEMM_BLOCK_COLS;
-    const int i0 = get_global_id(1) * GEMM_BLOCK_ROWS;
-    if (i0 >= M) return;
-
-    const __global float* xRow[GEMM_BLOCK_ROWS];
-    #pragma unroll
-    for (int r = 0; r < GEMM_BLOCK_ROWS; ++r) xRow[r] = x + xOffset + min(i0 + r, M - 1) * xrs;
-
-    float16 acc0[GEMM_BLOCK_ROWS];
-    float16 acc1[GEMM_BLOCK_ROWS];
-    #pragma unroll
-    for (int r = 0; r < GEMM_BLOCK_ROWS; ++r) { acc0[r] = (float16)(0.0f); acc1[r] = (float16)(0.0f); }
-
-    const __global float* yp = panels + panelsOffset + get_global_id(0) * K * GEMM_BLOCK_COLS;
-    int xp = 0;
-    for (int p = 0; p < K; ++p) {
-        const float16 b0 = vload16(0, yp);
-        const float16 b1 = vload16(1, yp);
-        #pragma unroll
-        for (int r = 0; r < GEMM_BLOCK_ROWS; ++r) {
-            const float16 a = (float16)(xRow[r][xp]);
-            acc0[r] = fma(a, b0, acc0[r]);
-            acc1[r] = fma(a, b1, acc1[r]);
-        }
-        yp += GEMM_BLOCK_COLS;
-        xp += xcs;
-    }
-
-    #pragma unroll
-    for (int r = 0; r < GEMM_BLOCK_ROWS; ++r) {
-        if (i0 + r >= M) break;
-        __global float* cp = c + cOffset + (i0 + r) * ldc + j0;
-        if (beta == 0.0f) {
-            vstore16(alpha * acc0[r], 0, cp);
-            vstore16(alpha * acc1[r], 1, cp);
-        } else {
-            vstore16(alpha * acc0[r] + beta * vload16(0, cp), 0, cp);
-            vstore16(alpha * acc1[r] + beta * vload16(1, cp), 1, cp);
-        }
-    }
 }
