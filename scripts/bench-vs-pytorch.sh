@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Recur against PyTorch (CPU, 2 threads) on the same classifier and synthetic batches, side by side:
 # LSTM and GRU at hidden 256 and LSTM at hidden 512 (V 20000, E 128, B 64, T 64, Adam). Prints tokens/s,
-# peak RSS and Recur/PyTorch ratios for each Recur device given (default: cpu and opencl).
+# peak RSS and Recur/PyTorch ratios for each Recur device given (default: cpu and opencl), medians over rounds.
 # PyTorch is installed with pip into a scratch venv ($RECUR_BENCH_VENV, default /tmp/recur-bench-venv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,22 +19,29 @@ recur=.build/release/recur
 configs=("--cell lstm --hidden 256" "--cell gru --hidden 256" "--cell lstm --hidden 512")
 printf "| config | runner | train tokens/s | inference tokens/s | peak RSS MiB | train ratio | inference ratio |\n"
 printf "|---|---|---|---|---|---|---|\n"
+# Rounds alternate the runners, so that a slow phase of a shared machine hits them alike; each figure is the
+# median over the rounds ($RECUR_BENCH_ROUNDS, default 3).
+rounds="${RECUR_BENCH_ROUNDS:-3}"
 for config in "${configs[@]}"; do
-    # shellcheck disable=SC2086
-    torch_json=$(OMP_NUM_THREADS=2 "$venv/bin/python" scripts/pytorch_baseline.py $config --threads 2)
-    rows=("$torch_json")
-    for device in "${devices[@]}"; do
+    rows=()
+    for _ in $(seq "$rounds"); do
         # shellcheck disable=SC2086
-        rows+=("$($recur bench train $config --device "$device" --json 2>/dev/null)")
+        rows+=("$(OMP_NUM_THREADS=2 "$venv/bin/python" scripts/pytorch_baseline.py $config --threads 2)")
+        for device in "${devices[@]}"; do
+            # shellcheck disable=SC2086
+            rows+=("$($recur bench train $config --device "$device" --json 2>/dev/null)")
+        done
     done
     python3 - "$config" "${rows[@]}" <<'PY'
-import json, sys
-config, torch_row = sys.argv[1], json.loads(sys.argv[2])
-recur_rows = [json.loads(r) for r in sys.argv[3:]]
-for row in [torch_row] + recur_rows:
-    train = row["train_tokens_per_s"] / torch_row["train_tokens_per_s"]
-    infer = row["inference_tokens_per_s"] / torch_row["inference_tokens_per_s"]
-    print(f"| {config} | {row['device']} | {row['train_tokens_per_s']:,} | {row['inference_tokens_per_s']:,} | "
-          f"{row['peak_rss_mib']} | {train:.2f}x | {infer:.2f}x |")
+import json, statistics, sys
+config, rows = sys.argv[1], [json.loads(r) for r in sys.argv[2:]]
+runners = list(dict.fromkeys(row["device"] for row in rows))
+def median(device, key):
+    return statistics.median(row[key] for row in rows if row["device"] == device)
+torch_train, torch_infer = median(runners[0], "train_tokens_per_s"), median(runners[0], "inference_tokens_per_s")
+for device in runners:
+    train, infer = median(device, "train_tokens_per_s"), median(device, "inference_tokens_per_s")
+    print(f"| {config} | {device} | {train:,.0f} | {infer:,.0f} | {median(device, 'peak_rss_mib'):.0f} | "
+          f"{train / torch_train:.2f}x | {infer / torch_infer:.2f}x |")
 PY
 done
