@@ -90,7 +90,7 @@ for set in "${sets[@]}"; do
     case $set in
     imdb|imdb-scratch|imdb-1k)
         imdb_folder
-        pretrain imdb-lm --text "$data/imdb/imdb_unsup.txt.xz" "${lm[@]}" --epochs 1
+        [ "$set" = imdb-scratch ] || pretrain imdb-lm --text "$data/imdb/imdb_unsup.txt.xz" "${lm[@]}" --epochs 1
         [ "$set" = imdb ] && lm_row imdb-lm "LM on 50,000 unlabeled IMDB reviews"
         case $set in
         imdb)
@@ -148,19 +148,15 @@ with open(out, "w", encoding="utf-8") as f:
 print(f"online_shopping_10_cats: kept {kept} texts, removed {removed} sharing text with ChnSentiCorp dev/test", file=sys.stderr)
 PY
         fi
-        pretrain zh-lm --text "$unlabeled" "${lm[@]}" --epochs 1
-        lm_row zh-lm "LM on online_shopping_10_cats (minus ChnSentiCorp dev/test)"
-        train chnsenticorp-finetuned "fine-tuned on ChnSentiCorp train" --init "$runs/zh-lm" "${zh[@]}" "${head[@]}" \
-            "${finetune[@]}" --lr 3e-3 --epochs 8 --patience 0
-        # ULMFiT's three stages: the general LM trained on (3 more epochs), then on the task's own train texts
+        # ULMFiT's three stages: a general LM (4 epochs), the same LM trained on the task's own train texts
         # (labels unused), then the classifier.
-        pretrain zh-lm-4ep --init "$runs/zh-lm" --text "$unlabeled" --epochs 3
-        lm_row zh-lm-4ep "the same LM, 3 more epochs"
+        pretrain zh-lm --text "$unlabeled" "${lm[@]}" --epochs 4
+        lm_row zh-lm "LM on online_shopping_10_cats (minus ChnSentiCorp dev/test)"
         task_texts="$scratch/recur-zh/chnsenticorp_train_texts.txt"
         [ -f "$task_texts" ] || tail -n +2 "$data/chnsenticorp/train.tsv" | cut -f2- > "$task_texts"
-        pretrain zh-lm-task --init "$runs/zh-lm-4ep" --text "$task_texts" --epochs 3
+        pretrain zh-lm-task --init "$runs/zh-lm" --text "$task_texts" --epochs 3
         lm_row zh-lm-task "then on the 9,600 ChnSentiCorp train texts"
-        train chnsenticorp-finetuned-task "fine-tuned from it on ChnSentiCorp train" --init "$runs/zh-lm-task" "${zh[@]}" \
+        train chnsenticorp-finetuned "fine-tuned on ChnSentiCorp train" --init "$runs/zh-lm-task" "${zh[@]}" \
             "${head[@]}" "${finetune[@]}" --lr 3e-3 --epochs 8 --patience 0 ;;
     *) echo "unknown set $set (imdb, imdb-1k, chnsenticorp)" >&2; exit 2 ;;
     esac

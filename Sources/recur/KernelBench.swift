@@ -29,7 +29,7 @@ struct KernelBench: ParsableCommand {
         let (backend, reason) = try device.makeBackend()
         log("device: \(backend.name) — \(reason)")
         let peak = peakGflops ?? ((backend as? OpenCLBackend)?.device.isGPU == true ? nil : CPUPeak.measureGflops())
-        if let peak { log(String(format: "FP32 peak: %.0f GFLOP/s%@", peak, peakGflops == nil ? " (measured: SIMD16 FMAs on every thread)" : "")) }
+        if let peak { log(String(format: "FP32 peak: %.0f GFLOP/s%@", peak, peakGflops == nil ? " (measured: independent FMAs on every thread)" : "")) }
         let reference = CPUBackend()
         print("| kernel | check (max abs diff) | us/call | GFLOP/s | % of peak | GB/s |")
         print("|---|---|---|---|---|---|")

@@ -66,24 +66,50 @@ private func checkGemm(
 @Suite struct GemmTests {
     let backend = CPUBackend()
 
-    @Test(arguments: [(1, 1, 1), (7, 33, 65), (33, 65, 7), (8, 32, 16), (65, 130, 33), (9, 40, 300), (17, 1, 5), (1, 70, 9)])
-    func allTransposesMatchReference(size: (Int, Int, Int)) throws {
+    /// Sizes around both kernels' blocks (6 x 16 and 8 x 32), on each kernel.
+    @Test(arguments: CPUGemmKernel.allCases, [
+        (1, 1, 1), (7, 33, 65), (33, 65, 7), (8, 32, 16), (6, 16, 9), (13, 17, 8), (65, 130, 33), (9, 40, 300),
+        (17, 1, 5), (1, 70, 9),
+    ])
+    func allTransposesMatchReference(kernel: CPUGemmKernel, size: (Int, Int, Int)) throws {
         let (m, n, k) = size
         for transA in [false, true] {
             for transB in [false, true] {
-                let error = try checkGemm(backend, transA: transA, transB: transB, m: m, n: n, k: k,
+                let error = try checkGemm(CPUBackend(gemmKernel: kernel), transA: transA, transB: transB, m: m, n: n, k: k,
                                           alpha: 0.7, beta: 0.3, seed: UInt64(m * 1000 + n * 10 + k))
-                #expect(error < 1e-5, "m=\(m) n=\(n) k=\(k) transA=\(transA) transB=\(transB): error \(error)")
+                #expect(error < 1e-5, "\(kernel) m=\(m) n=\(n) k=\(k) transA=\(transA) transB=\(transB): error \(error)")
             }
         }
     }
 
     /// Large enough to take the multi-threaded path and several depth blocks (k > 256).
-    @Test func threadedPathWithSeveralDepthBlocks() throws {
-        for (transA, transB) in [(false, true), (true, false)] {
-            let error = try checkGemm(backend, transA: transA, transB: transB, m: 70, n: 130, k: 270,
+    @Test(arguments: CPUGemmKernel.allCases)
+    func threadedPathWithSeveralDepthBlocks(kernel: CPUGemmKernel) throws {
+        for (transA, transB) in [(false, true), (true, false), (false, false)] {
+            let error = try checkGemm(CPUBackend(gemmKernel: kernel), transA: transA, transB: transB, m: 70, n: 130, k: 270,
                                       alpha: 1, beta: 1, seed: 7)
-            #expect(error < 1e-5, "transA=\(transA) transB=\(transB): error \(error)")
+            #expect(error < 1e-5, "\(kernel) transA=\(transA) transB=\(transB): error \(error)")
+        }
+    }
+
+    /// Both kernels add each element's products in the same order, so they agree bit for bit (the choice
+    /// made by timing at start-up never changes a result).
+    @Test func kernelsGiveIdenticalBits() throws {
+        var random = SeededRandom(5)
+        let (m, n, k) = (70, 100, 300)
+        for (transA, transB) in [(false, false), (true, true), (false, true)] {
+            let (aValues, bValues, cValues) = (random.floats(m * k), random.floats(k * n), random.floats(m * n))
+            var outputs: [[Float]] = []
+            for kernel in CPUGemmKernel.allCases {
+                let backend = CPUBackend(gemmKernel: kernel)
+                let a = try backend.upload(aValues, shape: [transA ? k : m, transA ? m : k])
+                let b = try backend.upload(bValues, shape: [transB ? n : k, transB ? k : n])
+                let c = try backend.upload(cValues, shape: [m, n])
+                try backend.gemm(transA ? .transposed : .none, transB ? .transposed : .none, m: m, n: n, k: k,
+                                 alpha: 0.5, a: a.matrix, b: b.matrix, beta: 1, c: c.matrix)
+                outputs.append(try backend.download(c))
+            }
+            #expect(outputs[0] == outputs[1], "transA=\(transA) transB=\(transB)")
         }
     }
 
@@ -117,9 +143,9 @@ private func checkGemm(
     }
 
     @Test func threadGridSplitsColumnsForRecurrentShapes() {
-        let grid = CPUGemm.threadGrid(m: 64, n: 1024, k: 256, threads: 2)
+        let grid = CPUGemm.threadGrid(m: 64, n: 1024, k: 256, threads: 2, kernel: .wide)
         #expect(grid.rows == 1 && grid.columns == 2)
-        let small = CPUGemm.threadGrid(m: 4, n: 4, k: 4, threads: 2)
+        let small = CPUGemm.threadGrid(m: 4, n: 4, k: 4, threads: 2, kernel: .narrow)
         #expect(small.rows == 1 && small.columns == 1)
     }
 }

@@ -2,11 +2,12 @@ import Testing
 import RecurCore
 
 /// A prepared (prepacked) op(B) gives exactly the bits of the plain GEMM: same panels, same order of sums,
-/// across depth blocks (k > 256), ragged panels (n not a multiple of 32), column blocks and both layouts.
-@Test(arguments: [(64, 1024, 256), (7, 45, 300), (64, 96, 513), (130, 33, 17), (1, 1, 1)])
-func preparedOperandMatchesPlainGemm(_ shape: (Int, Int, Int)) throws {
+/// across depth blocks (k > 256), ragged panels (n not a multiple of nr), column blocks, both layouts and
+/// both micro-kernels.
+@Test(arguments: CPUGemmKernel.allCases, [(64, 1024, 256), (7, 45, 300), (64, 96, 513), (130, 33, 17), (1, 1, 1)])
+func preparedOperandMatchesPlainGemm(kernel: CPUGemmKernel, _ shape: (Int, Int, Int)) throws {
     let (m, n, k) = shape
-    let backend = CPUBackend()
+    let backend = CPUBackend(gemmKernel: kernel)
     var random = SeededRandom(UInt64(m * 31 + n * 7 + k))
     for transB in [Transpose.none, .transposed] {
         let ldb = (transB == .none ? n : k) + 3
@@ -19,6 +20,6 @@ func preparedOperandMatchesPlainGemm(_ shape: (Int, Int, Int)) throws {
         try backend.gemm(.none, transB, m: m, n: n, k: k, alpha: 0.5, a: a.matrix, b: view, beta: 1, c: plain.matrix)
         let operand = try backend.prepareGEMMOperand(view, transB, k: k, n: n)
         try backend.gemm(.none, m: m, alpha: 0.5, a: a.matrix, b: operand, beta: 1, c: prepared.matrix)
-        #expect(try backend.download(plain) == backend.download(prepared), "m \(m) n \(n) k \(k) transB \(transB)")
+        #expect(try backend.download(plain) == backend.download(prepared), "\(kernel) m \(m) n \(n) k \(k) transB \(transB)")
     }
 }

@@ -9,13 +9,16 @@ public final class CPUBackend: Backend {
     public let name: String
     public let transfers = TransferCounter()
     let pool: CPUWorkerPool
+    /// The GEMM micro-kernel shape; every choice gives the same bits (tests run both).
+    public let gemmKernel: CPUGemmKernel
 
     /// Elements below which an elementwise op stays on the calling thread (waking a worker costs ~1 us).
     static let parallelGrain = 1 << 15
 
-    public init() {
+    public init(gemmKernel: CPUGemmKernel = .preferred) {
         pool = .shared
-        name = "cpu (\(pool.threadCount) thread\(pool.threadCount == 1 ? "" : "s"))"
+        self.gemmKernel = gemmKernel
+        name = "cpu (\(pool.threadCount) thread\(pool.threadCount == 1 ? "" : "s"), \(gemmKernel.rawValue) GEMM kernel)"
     }
 
     /// Worker threads in use (`RECUR_CPU_THREADS` or the active processor count).
@@ -100,7 +103,7 @@ public final class CPUBackend: Backend {
         let bBase = try floats(b.tensor, "gemm B") - b.tensor.offset + b.offset
         let cBase = try floats(c.tensor, "gemm C") - c.tensor.offset + c.offset
         CPUGemm.gemm(
-            pool: pool, m: m, n: n, k: k, alpha: alpha,
+            pool: pool, kernel: gemmKernel, m: m, n: n, k: k, alpha: alpha,
             a: .init(base: aBase, ld: a.ld, transposed: transposedA),
             b: .init(base: bBase, ld: b.ld, transposed: transposedB),
             beta: beta, c: cBase, ldc: c.ld)
@@ -111,13 +114,14 @@ public final class CPUBackend: Backend {
         try require(k >= 0 && n >= 0, "prepareGEMMOperand: negative size k=\(k) n=\(n)")
         try checkMatrix(b, rows: transposed ? n : k, columns: transposed ? k : n, "prepareGEMMOperand B")
         let base = try floats(b.tensor, "prepareGEMMOperand B") - b.tensor.offset + b.offset
-        let prepared = CPUPackedOperand(view: b, transposed: transB, k: k, n: n)
-        CPUGemm.packWholeB(.init(base: base, ld: b.ld, transposed: transposed), k: k, n: n, into: prepared.packed)
+        let prepared = CPUPackedOperand(view: b, transposed: transB, k: k, n: n, kernel: gemmKernel)
+        CPUGemm.packWholeB(.init(base: base, ld: b.ld, transposed: transposed), k: k, n: n, kernel: gemmKernel,
+                           into: prepared.packed)
         return prepared
     }
 
     public func gemm(_ transA: Transpose, m: Int, alpha: Float, a: MatrixView, b: PreparedGEMMOperand, beta: Float, c: MatrixView) throws {
-        guard let packed = b as? CPUPackedOperand else {
+        guard let packed = b as? CPUPackedOperand, packed.kernel == gemmKernel else {
             return try gemm(transA, b.transposed, m: m, n: b.n, k: b.k, alpha: alpha, a: a, b: b.view, beta: beta, c: c)
         }
         let (n, k) = (b.n, b.k)
@@ -129,7 +133,7 @@ public final class CPUBackend: Backend {
         let cBase = try floats(c.tensor, "gemm C") - c.tensor.offset + c.offset
         let bBase = try floats(b.view.tensor, "gemm B") - b.view.tensor.offset + b.view.offset
         CPUGemm.gemm(
-            pool: pool, m: m, n: n, k: k, alpha: alpha,
+            pool: pool, kernel: gemmKernel, m: m, n: n, k: k, alpha: alpha,
             a: .init(base: aBase, ld: a.ld, transposed: transposedA),
             b: .init(base: bBase, ld: b.view.ld, transposed: b.transposed == .transposed),
             beta: beta, c: cBase, ldc: c.ld, prepackedB: UnsafePointer(packed.packed))

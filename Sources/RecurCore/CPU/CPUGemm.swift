@@ -1,19 +1,18 @@
 /// Single-precision GEMM in pure Swift: C = alpha * op(A) * op(B) + beta * C, row-major.
 ///
 /// The GotoBLAS/BLIS structure, with the vector dimension along C's rows (n is contiguous):
-/// - op(B) is packed, KC rows at a time, into panels of `nr` = 32 columns (`[kc][32]`, zero-padded);
-///   one panel (32 KB at KC = 256) stays in L1 while the micro-kernel sweeps down the rows of C.
-/// - op(A) is packed into panels of `mr` = 8 rows (`[kc][8]`, zero-padded), MC rows at a time (L2).
-/// - The micro-kernel keeps an 8 x 32 block of C in sixteen `SIMD16<Float>` accumulators: per k it loads
-///   two vectors of B, broadcasts eight scalars of A and issues sixteen FMAs.
+/// - op(B) is packed, KC rows at a time, into panels of `nr` columns (`[kc][nr]`, zero-padded);
+///   one panel (32 KB at nr = 32, KC = 256) stays in L1 while the micro-kernel sweeps down the rows of C.
+/// - op(A) is packed into panels of `mr` rows (`[kc][mr]`, zero-padded), MC rows at a time (L2).
+/// - The micro-kernel (`CPUGemmKernel`: 8 x 32 or 6 x 16, whichever suits the registers) keeps an
+///   mr x nr block of C in vector accumulators.
 /// - Threads split C into a grid of blocks, preferring to split columns (each thread then packs only its
 ///   own part of B, which is the larger operand in the recurrent case m = batch). Each thread packs into
 ///   its own persistent scratch, so a call allocates nothing and needs no barrier.
 enum CPUGemm {
-    static let mr = 8
-    static let nr = 32
     static let kc = 256
-    static let mc = 128
+    /// A multiple of both kernels' mr (8 and 6).
+    static let mc = 120
     static let nc = 2048
 
     /// Below this many multiply-adds a single thread is faster than waking the others.
@@ -25,21 +24,22 @@ enum CPUGemm {
         let transposed: Bool
     }
 
-    /// op(B) packed in full: for each KC depth block, all 32-column panels, as `packB` lays them out.
-    static func packedBCount(k: Int, n: Int) -> Int { k * paddedWidth(n) }
-    static func paddedWidth(_ n: Int) -> Int { (n + nr - 1) / nr * nr }
+    /// op(B) packed in full: for each KC depth block, all nr-column panels, as `packB` lays them out.
+    static func packedBCount(k: Int, n: Int, kernel: CPUGemmKernel) -> Int { k * paddedWidth(n, kernel.nr) }
+    static func paddedWidth(_ n: Int, _ nr: Int) -> Int { (n + nr - 1) / nr * nr }
 
-    static func packWholeB(_ b: Operand, k: Int, n: Int, into packed: UnsafeMutablePointer<Float>) {
+    static func packWholeB(_ b: Operand, k: Int, n: Int, kernel: CPUGemmKernel, into packed: UnsafeMutablePointer<Float>) {
         var p0 = 0
         while p0 < k {
             let kBlock = min(kc, k - p0)
-            packB(b, depth: p0, count: kBlock, column: 0, width: n, into: packed + p0 * paddedWidth(n))
+            packB(b, depth: p0, count: kBlock, column: 0, width: n, nr: kernel.nr,
+                  into: packed + p0 * paddedWidth(n, kernel.nr))
             p0 += kBlock
         }
     }
 
     static func gemm(
-        pool: CPUWorkerPool, m: Int, n: Int, k: Int, alpha: Float,
+        pool: CPUWorkerPool, kernel: CPUGemmKernel, m: Int, n: Int, k: Int, alpha: Float,
         a: Operand, b: Operand, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int,
         prepackedB: UnsafePointer<Float>? = nil
     ) {
@@ -48,7 +48,8 @@ enum CPUGemm {
             scaleC(m: m, n: n, beta: beta, c: c, ldc: ldc)
             return
         }
-        let grid = threadGrid(m: m, n: n, k: k, threads: pool.threadCount)
+        let (mr, nr) = (kernel.mr, kernel.nr)
+        let grid = threadGrid(m: m, n: n, k: k, threads: pool.threadCount, kernel: kernel)
         let rowPanels = (m + mr - 1) / mr
         let columnPanels = (n + nr - 1) / nr
         let scratchCount = mc * kc + kc * min(nc, columnPanels * nr)
@@ -62,18 +63,18 @@ enum CPUGemm {
             if rowStart >= rowEnd || columnStart >= columnEnd { return }
             let scratch = pool.scratch(worker: worker, count: scratchCount)
             gemmBlock(
-                rows: rowStart..<rowEnd, columns: columnStart..<columnEnd, k: k, alpha: alpha,
+                kernel: kernel, rows: rowStart..<rowEnd, columns: columnStart..<columnEnd, k: k, alpha: alpha,
                 a: a, b: b, beta: beta, c: c, ldc: ldc,
-                packedA: scratch, packedB: scratch + mc * kc, prepackedB: prepackedB, paddedN: paddedWidth(n))
+                packedA: scratch, packedB: scratch + mc * kc, prepackedB: prepackedB, paddedN: paddedWidth(n, nr))
         }
     }
 
     /// How many row and column blocks to cut C into: minimizes packing work (each column block re-packs
     /// its rows of A, each row block re-packs its columns of B) with at least one panel per block.
-    static func threadGrid(m: Int, n: Int, k: Int, threads: Int) -> (rows: Int, columns: Int) {
+    static func threadGrid(m: Int, n: Int, k: Int, threads: Int, kernel: CPUGemmKernel) -> (rows: Int, columns: Int) {
         if threads <= 1 || m * n * k < parallelThreshold { return (1, 1) }
-        let rowPanels = (m + mr - 1) / mr
-        let columnPanels = (n + nr - 1) / nr
+        let rowPanels = (m + kernel.mr - 1) / kernel.mr
+        let columnPanels = (n + kernel.nr - 1) / kernel.nr
         var best = (rows: 1, columns: 1)
         var bestCost = Int.max
         for rows in 1...threads where threads % rows == 0 {
@@ -87,11 +88,12 @@ enum CPUGemm {
 
     /// One thread's block of C, looped GotoBLAS-style: columns by NC, depth by KC, rows by MC.
     private static func gemmBlock(
-        rows: Range<Int>, columns: Range<Int>, k: Int, alpha: Float,
+        kernel: CPUGemmKernel, rows: Range<Int>, columns: Range<Int>, k: Int, alpha: Float,
         a: Operand, b: Operand, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int,
         packedA: UnsafeMutablePointer<Float>, packedB: UnsafeMutablePointer<Float>,
         prepackedB: UnsafePointer<Float>?, paddedN: Int
     ) {
+        let (mr, nr) = (kernel.mr, kernel.nr)
         var j0 = columns.lowerBound
         while j0 < columns.upperBound {
             let nBlock = min(nc, columns.upperBound - j0)
@@ -100,24 +102,24 @@ enum CPUGemm {
                 let kBlock = min(kc, k - p0)
                 // The first depth block applies beta; later ones accumulate.
                 let blockBeta: Float = p0 == 0 ? beta : 1
-                // Panels start at multiples of 32 columns, so a prepacked B is addressed directly.
+                // Panels start at multiples of nr columns, so a prepacked B is addressed directly.
                 let blockB: UnsafePointer<Float>
                 if let prepackedB {
                     blockB = prepackedB + p0 * paddedN + j0 * kBlock
                 } else {
-                    packB(b, depth: p0, count: kBlock, column: j0, width: nBlock, into: packedB)
+                    packB(b, depth: p0, count: kBlock, column: j0, width: nBlock, nr: nr, into: packedB)
                     blockB = UnsafePointer(packedB)
                 }
                 var i0 = rows.lowerBound
                 while i0 < rows.upperBound {
                     let mBlock = min(mc, rows.upperBound - i0)
-                    packA(a, row: i0, height: mBlock, depth: p0, count: kBlock, into: packedA)
+                    packA(a, row: i0, height: mBlock, depth: p0, count: kBlock, mr: mr, into: packedA)
                     var jr = 0
                     while jr < nBlock {
                         let panelB = blockB + jr * kBlock
                         var ir = 0
                         while ir < mBlock {
-                            microKernel(
+                            kernel.multiply(
                                 kc: kBlock, a: packedA + ir * kBlock, b: panelB,
                                 c: c + (i0 + ir) * ldc + j0 + jr, ldc: ldc,
                                 rows: min(mr, mBlock - ir), columns: min(nr, nBlock - jr),
@@ -134,9 +136,11 @@ enum CPUGemm {
         }
     }
 
-    /// Packs op(B)[depth..<depth+count, column..<column+width] into 32-column panels `[count][32]`.
+    /// Packs op(B)[depth..<depth+count, column..<column+width] into nr-column panels `[count][nr]` (nr: 16 or 32).
     @inline(__always)
-    private static func packB(_ b: Operand, depth: Int, count: Int, column: Int, width: Int, into packed: UnsafeMutablePointer<Float>) {
+    private static func packB(
+        _ b: Operand, depth: Int, count: Int, column: Int, width: Int, nr: Int, into packed: UnsafeMutablePointer<Float>
+    ) {
         var panelStart = 0
         while panelStart < width {
             let panelWidth = min(nr, width - panelStart)
@@ -148,8 +152,10 @@ enum CPUGemm {
                     for p in 0..<count {
                         let row = UnsafeRawPointer(source + p * b.ld)
                         let out = UnsafeMutableRawPointer(panel + p * nr)
-                        out.storeBytes(of: row.loadUnaligned(as: SIMD16<Float>.self), as: SIMD16<Float>.self)
-                        out.storeBytes(of: row.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self), toByteOffset: 64, as: SIMD16<Float>.self)
+                        for offset in stride(from: 0, to: nr * 4, by: 64) {
+                            out.storeBytes(of: row.loadUnaligned(fromByteOffset: offset, as: SIMD16<Float>.self),
+                                           toByteOffset: offset, as: SIMD16<Float>.self)
+                        }
                     }
                 } else {
                     for p in 0..<count {
@@ -164,7 +170,7 @@ enum CPUGemm {
                 let source = b.base + (column + panelStart) * b.ld + depth
                 if panelWidth == nr {
                     for j in stride(from: 0, to: nr, by: 8) {
-                        transposeRows(source + j * b.ld, ld: b.ld, count: count, into: panel + j, stride: nr)
+                        transposeRows(source + j * b.ld, ld: b.ld, rows: 8, count: count, into: panel + j, stride: nr)
                     }
                     panelStart += nr
                     continue
@@ -187,20 +193,31 @@ enum CPUGemm {
         }
     }
 
-    /// Packs op(A)[row..<row+height, depth..<depth+count] into 8-row panels `[count][8]`.
+    /// Packs op(A)[row..<row+height, depth..<depth+count] into mr-row panels `[count][mr]` (mr: 6 or 8).
     @inline(__always)
-    private static func packA(_ a: Operand, row: Int, height: Int, depth: Int, count: Int, into packed: UnsafeMutablePointer<Float>) {
+    private static func packA(
+        _ a: Operand, row: Int, height: Int, depth: Int, count: Int, mr: Int, into packed: UnsafeMutablePointer<Float>
+    ) {
         var panelStart = 0
         while panelStart < height {
             let panelHeight = min(mr, height - panelStart)
             let panel = packed + panelStart * count
             if a.transposed {
-                // op(A)(i, p) = a[p * ld + i]: eight contiguous values per p.
+                // op(A)(i, p) = a[p * ld + i]: mr contiguous values per p.
                 let source = a.base + depth * a.ld + row + panelStart
-                if panelHeight == mr {
+                if panelHeight == 8 && mr == 8 {
                     for p in 0..<count {
                         let value = UnsafeRawPointer(source + p * a.ld).loadUnaligned(as: SIMD8<Float>.self)
                         UnsafeMutableRawPointer(panel + p * mr).storeBytes(of: value, as: SIMD8<Float>.self)
+                    }
+                } else if panelHeight == 6 && mr == 6 {
+                    for p in 0..<count {
+                        let values = source + p * a.ld
+                        let out = panel + p * mr
+                        let low = UnsafeRawPointer(values).loadUnaligned(as: SIMD4<Float>.self)
+                        UnsafeMutableRawPointer(out).storeBytes(of: low, as: SIMD4<Float>.self)
+                        out[4] = values[4]
+                        out[5] = values[5]
                     }
                 } else {
                     for p in 0..<count {
@@ -213,7 +230,7 @@ enum CPUGemm {
                 // op(A)(i, p) = a[i * ld + p]: read each row along p, write a panel column.
                 let source = a.base + (row + panelStart) * a.ld + depth
                 if panelHeight == mr {
-                    transposeRows(source, ld: a.ld, count: count, into: panel, stride: mr)
+                    transposeRows(source, ld: a.ld, rows: mr, count: count, into: panel, stride: mr)
                     panelStart += mr
                     continue
                 }
@@ -235,14 +252,17 @@ enum CPUGemm {
         }
     }
 
-    /// Writes 8 source rows (`count` values each, row stride `ld`) as columns: `out[p * stride + r] = row_r[p]`.
-    /// Packing a transposed operand is a transpose; 8 x 8 register transposes make it ~5x faster than
-    /// scalar strided stores.
+    /// Writes `rows` (6 or 8) source rows (`count` values each, row stride `ld`) as columns:
+    /// `out[p * stride + r] = row_r[p]`. Packing a transposed operand is a transpose; 8 x 8 register
+    /// transposes make it ~5x faster than scalar strided stores. With 6 rows the last row is loaded
+    /// three times and only six lanes are stored.
     @inline(__always)
-    private static func transposeRows(_ source: UnsafePointer<Float>, ld: Int, count: Int, into out: UnsafeMutablePointer<Float>, stride: Int) {
+    private static func transposeRows(
+        _ source: UnsafePointer<Float>, ld: Int, rows: Int, count: Int, into out: UnsafeMutablePointer<Float>, stride: Int
+    ) {
         typealias V = SIMD8<Float>
         @inline(__always) func load(_ row: Int, _ p: Int) -> V {
-            UnsafeRawPointer(source + row * ld + p).loadUnaligned(as: V.self)
+            UnsafeRawPointer(source + min(row, rows - 1) * ld + p).loadUnaligned(as: V.self)
         }
         @inline(__always) func unzip(_ x: V, _ y: V) -> (V, V) {
             (V(lowHalf: x.evenHalf, highHalf: y.evenHalf), V(lowHalf: x.oddHalf, highHalf: y.oddHalf))
@@ -261,101 +281,23 @@ enum CPUGemm {
                 (v0, v1, v2, v3, v4, v5, v6, v7) = (w0, w1, w2, w3, w4, w5, w6, w7)
             }
             @inline(__always) func store(_ v: V, _ column: Int) {
-                UnsafeMutableRawPointer(out + (p + column) * stride).storeBytes(of: v, as: V.self)
+                let target = out + (p + column) * stride
+                if rows == 8 {
+                    UnsafeMutableRawPointer(target).storeBytes(of: v, as: V.self)
+                } else {
+                    UnsafeMutableRawPointer(target).storeBytes(of: v.lowHalf, as: SIMD4<Float>.self)
+                    target[4] = v[4]
+                    target[5] = v[5]
+                }
             }
             store(v0, 0); store(v1, 4); store(v2, 2); store(v3, 6)
             store(v4, 1); store(v5, 5); store(v6, 3); store(v7, 7)
             p += 8
         }
         while p < count {
-            for r in 0..<8 { out[p * stride + r] = source[r * ld + p] }
+            for r in 0..<rows { out[p * stride + r] = source[r * ld + p] }
             p += 1
         }
-    }
-
-    /// C[0..<rows, 0..<columns] = alpha * (A panel · B panel) + beta * C; beta == 0 never reads C.
-    @inline(__always)
-    private static func microKernel(
-        kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int,
-        rows: Int, columns: Int, alpha: Float, beta: Float
-    ) {
-        typealias V = SIMD16<Float>
-        var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
-        var c40 = V(), c41 = V(), c50 = V(), c51 = V(), c60 = V(), c61 = V(), c70 = V(), c71 = V()
-        var pa = a
-        var pb = UnsafeRawPointer(b)
-        for _ in 0..<kc {
-            let b0 = pb.load(as: V.self)
-            let b1 = pb.load(fromByteOffset: 64, as: V.self)
-            var s = V(repeating: pa[0]); c00.addProduct(s, b0); c01.addProduct(s, b1)
-            s = V(repeating: pa[1]); c10.addProduct(s, b0); c11.addProduct(s, b1)
-            s = V(repeating: pa[2]); c20.addProduct(s, b0); c21.addProduct(s, b1)
-            s = V(repeating: pa[3]); c30.addProduct(s, b0); c31.addProduct(s, b1)
-            s = V(repeating: pa[4]); c40.addProduct(s, b0); c41.addProduct(s, b1)
-            s = V(repeating: pa[5]); c50.addProduct(s, b0); c51.addProduct(s, b1)
-            s = V(repeating: pa[6]); c60.addProduct(s, b0); c61.addProduct(s, b1)
-            s = V(repeating: pa[7]); c70.addProduct(s, b0); c71.addProduct(s, b1)
-            pa += 8
-            pb += 128
-        }
-        if rows == mr && columns == nr {
-            let alphaV = V(repeating: alpha)
-            if beta == 0 {
-                storeRow(c, alphaV * c00, alphaV * c01)
-                storeRow(c + ldc, alphaV * c10, alphaV * c11)
-                storeRow(c + 2 * ldc, alphaV * c20, alphaV * c21)
-                storeRow(c + 3 * ldc, alphaV * c30, alphaV * c31)
-                storeRow(c + 4 * ldc, alphaV * c40, alphaV * c41)
-                storeRow(c + 5 * ldc, alphaV * c50, alphaV * c51)
-                storeRow(c + 6 * ldc, alphaV * c60, alphaV * c61)
-                storeRow(c + 7 * ldc, alphaV * c70, alphaV * c71)
-            } else {
-                let betaV = V(repeating: beta)
-                updateRow(c, c00, c01, alphaV, betaV)
-                updateRow(c + ldc, c10, c11, alphaV, betaV)
-                updateRow(c + 2 * ldc, c20, c21, alphaV, betaV)
-                updateRow(c + 3 * ldc, c30, c31, alphaV, betaV)
-                updateRow(c + 4 * ldc, c40, c41, alphaV, betaV)
-                updateRow(c + 5 * ldc, c50, c51, alphaV, betaV)
-                updateRow(c + 6 * ldc, c60, c61, alphaV, betaV)
-                updateRow(c + 7 * ldc, c70, c71, alphaV, betaV)
-            }
-            return
-        }
-        // Edge block: spill the accumulators and write only the valid part.
-        withUnsafeTemporaryAllocation(of: V.self, capacity: 16) { tile in
-            tile[0] = c00; tile[1] = c01; tile[2] = c10; tile[3] = c11
-            tile[4] = c20; tile[5] = c21; tile[6] = c30; tile[7] = c31
-            tile[8] = c40; tile[9] = c41; tile[10] = c50; tile[11] = c51
-            tile[12] = c60; tile[13] = c61; tile[14] = c70; tile[15] = c71
-            let values = UnsafeRawPointer(tile.baseAddress!).assumingMemoryBound(to: Float.self)
-            for i in 0..<rows {
-                let row = c + i * ldc
-                for j in 0..<columns {
-                    let product = alpha * values[i * nr + j]
-                    row[j] = beta == 0 ? product : product + beta * row[j]
-                }
-            }
-        }
-    }
-
-    @inline(__always)
-    private static func storeRow(_ c: UnsafeMutablePointer<Float>, _ low: SIMD16<Float>, _ high: SIMD16<Float>) {
-        let raw = UnsafeMutableRawPointer(c)
-        raw.storeBytes(of: low, as: SIMD16<Float>.self)
-        raw.storeBytes(of: high, toByteOffset: 64, as: SIMD16<Float>.self)
-    }
-
-    @inline(__always)
-    private static func updateRow(
-        _ c: UnsafeMutablePointer<Float>, _ low: SIMD16<Float>, _ high: SIMD16<Float>,
-        _ alpha: SIMD16<Float>, _ beta: SIMD16<Float>
-    ) {
-        let raw = UnsafeMutableRawPointer(c)
-        let oldLow = raw.loadUnaligned(as: SIMD16<Float>.self)
-        let oldHigh = raw.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
-        raw.storeBytes(of: (alpha * low).addingProduct(beta, oldLow), as: SIMD16<Float>.self)
-        raw.storeBytes(of: (alpha * high).addingProduct(beta, oldHigh), toByteOffset: 64, as: SIMD16<Float>.self)
     }
 
     /// C = beta * C (the k == 0 or alpha == 0 case); beta == 0 writes zeros without reading C.

@@ -1,28 +1,34 @@
 import Foundation
 
-/// This machine's measured FP32 peak: independent SIMD16 fused multiply-adds on every pool thread, the
-/// instruction mix of the GEMM micro-kernel without its loads. `recur bench kernels` divides by it, so
+/// This machine's measured FP32 peak: independent fused multiply-adds on every pool thread, the
+/// instruction mix of the GEMM micro-kernels without their loads, in SIMD16 and in SIMD8 (twelve SIMD16
+/// chains spill on AVX2's sixteen registers; SIMD8 leaves half of AVX-512 idle): the faster counts. `recur bench kernels` divides by it, so
 /// "% of peak" is measured on the machine at hand rather than taken from a datasheet.
 public enum CPUPeak {
-    /// GFLOP/s over all of the CPU backend's threads (best of three short runs).
+    /// GFLOP/s over all of the CPU backend's threads (best of three short runs per vector width).
     public static func measureGflops() -> Double {
+        max(measureGflops(SIMD16<Float>.self), measureGflops(SIMD8<Float>.self))
+    }
+
+    private static func measureGflops<V: SIMD>(_: V.Type) -> Double where V.Scalar == Float {
         let pool = CPUWorkerPool.shared
-        let iterations = 4_000_000
+        let iterations = 64_000_000 / V.scalarCount
         var best = 0.0
         for _ in 0..<3 {
             let start = DispatchTime.now().uptimeNanoseconds
-            pool.run(tasks: pool.threadCount) { task, _ in fmaLoop(iterations: iterations, seed: Float(task)) }
+            pool.run(tasks: pool.threadCount) { task, _ in fmaLoop(V.self, iterations: iterations, seed: Float(task)) }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            // 12 chains x 16 lanes x 2 FLOP per iteration.
-            best = max(best, Double(pool.threadCount * iterations) * 12 * 16 * 2 / seconds / 1e9)
+            // 12 chains x lanes x 2 FLOP per iteration.
+            best = max(best, Double(pool.threadCount * iterations * 12 * V.scalarCount * 2) / seconds / 1e9)
         }
         return best
     }
 
     /// Twelve independent accumulators cover FMA latency x ports on current x86 and ARM cores.
     @inline(never)
-    private static func fmaLoop(iterations: Int, seed: Float) {
-        typealias V = SIMD16<Float>
+    @_specialize(where V == SIMD16<Float>)
+    @_specialize(where V == SIMD8<Float>)
+    private static func fmaLoop<V: SIMD>(_: V.Type, iterations: Int, seed: Float) where V.Scalar == Float {
         let scale = V(repeating: 0.999_999), step = V(repeating: 1e-7)
         var a0 = V(repeating: seed), a1 = a0 + 1, a2 = a0 + 2, a3 = a0 + 3, a4 = a0 + 4, a5 = a0 + 5
         var a6 = a0 + 6, a7 = a0 + 7, a8 = a0 + 8, a9 = a0 + 9, a10 = a0 + 10, a11 = a0 + 11
