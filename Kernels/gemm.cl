@@ -2,11 +2,14 @@
 // plus strides, so one kernel serves every transpose combination, leading dimension and column block.
 // With beta == 0 the old C is never read (it may hold NaN).
 //
-// Build options (defaults below): GEMM_BLOCK_ROWS rows of C per work-item in the CPU kernels,
-// GEMM_DOT_ROWS x GEMM_DOT_COLS for the CPU dot-product kernel, GEMM_TILE for the GPU kernel.
+// Build options (defaults below): GEMM_BLOCK_ROWS x GEMM_BLOCK_COLS (16 or 32) of C per work-item in the
+// CPU block kernel, GEMM_DOT_ROWS x GEMM_DOT_COLS for the CPU dot-product kernel, GEMM_TILE for the GPU kernel.
 
 #ifndef GEMM_BLOCK_ROWS
 #define GEMM_BLOCK_ROWS 8
+#endif
+#ifndef GEMM_BLOCK_COLS
+#define GEMM_BLOCK_COLS 32
 #endif
 #ifndef GEMM_DOT_ROWS
 #define GEMM_DOT_ROWS 4
@@ -18,21 +21,28 @@
 #define GEMM_TILE 16
 #endif
 
-// The block kernel's 32 columns are two float16 registers per row.
-#define GEMM_BLOCK_COLS 32
+// A block row is one float16 (16 columns) or two (32): the second half exists only in the wide block.
+#if GEMM_BLOCK_COLS == 32
+#define GEMM_WIDE(statement) statement
+#elif GEMM_BLOCK_COLS == 16
+#define GEMM_WIDE(statement)
+#else
+#error "GEMM_BLOCK_COLS must be 16 or 32"
+#endif
 
 inline float gemm_combine(float alpha, float product, float beta, float old) {
     return beta == 0.0f ? alpha * product : alpha * product + beta * old;
 }
 
-// CPU-style outer-product kernel: each work-item keeps a GEMM_BLOCK_ROWS x 32 block of the product in
+// CPU-style outer-product kernel: each work-item keeps a GEMM_BLOCK_ROWS x GEMM_BLOCK_COLS block of C in
 // registers, no local memory and no barriers (work-group barriers are expensive on CPU OpenCL).
 // Computes X (M x K, element (i, p) at x[i*xrs + p*xcs]) times Y (K x N) and stores element (i, j) at
 // c[i*crs + j*ccs]; the host maps the transpose cases onto it (op(B) transposed and op(A) transposed is
-// run as C^T = B A with a transposed store). Y's 32-column panels start yPanelStride apart and step ldy per
-// row: a row-major Y has yPanelStride 32 and ldy its leading dimension (y[p*ldy + j]); one packed by
-// gemm_pack_panels has yPanelStride K*32 and ldy 32, and its panels are read contiguously.
-// Requires N >= 32: a block at the right edge slides left to stay inside Y and stores only its own columns;
+// run as C^T = B A with a transposed store). Y's GEMM_BLOCK_COLS-column panels start yPanelStride apart and
+// step ldy per row: a row-major Y has yPanelStride GEMM_BLOCK_COLS and ldy its leading dimension
+// (y[p*ldy + j]); one packed by gemm_pack_panels has yPanelStride K*GEMM_BLOCK_COLS and ldy GEMM_BLOCK_COLS,
+// and its panels are read contiguously.
+// Requires N >= GEMM_BLOCK_COLS: a block at the right edge slides left to stay inside Y and stores only its own columns;
 // rows past the bottom edge are clamped on load and skipped on store.
 // Grid: dim 0 = column blocks, dim 1 = row blocks.
 __kernel void gemm_block(
@@ -51,20 +61,20 @@ __kernel void gemm_block(
     for (int r = 0; r < GEMM_BLOCK_ROWS; ++r) xRow[r] = x + xOffset + min(i0 + r, M - 1) * xrs;
 
     float16 acc0[GEMM_BLOCK_ROWS];
-    float16 acc1[GEMM_BLOCK_ROWS];
+    GEMM_WIDE(float16 acc1[GEMM_BLOCK_ROWS];)
     #pragma unroll
-    for (int r = 0; r < GEMM_BLOCK_ROWS; ++r) { acc0[r] = (float16)(0.0f); acc1[r] = (float16)(0.0f); }
+    for (int r = 0; r < GEMM_BLOCK_ROWS; ++r) { acc0[r] = (float16)(0.0f); GEMM_WIDE(acc1[r] = (float16)(0.0f);) }
 
     const __global float* yp = y + yOffset + (jBase / GEMM_BLOCK_COLS) * yPanelStride + jBase % GEMM_BLOCK_COLS;
     int xp = 0;
     for (int p = 0; p < K; ++p) {
         const float16 b0 = vload16(0, yp);
-        const float16 b1 = vload16(1, yp);
+        GEMM_WIDE(const float16 b1 = vload16(1, yp);)
         #pragma unroll
         for (int r = 0; r < GEMM_BLOCK_ROWS; ++r) {
             const float16 a = (float16)(xRow[r][xp]);
             acc0[r] = fma(a, b0, acc0[r]);
-            acc1[r] = fma(a, b1, acc1[r]);
+            GEMM_WIDE(acc1[r] = fma(a, b1, acc1[r]);)
         }
         yp += ldy;
         xp += xcs;
@@ -77,10 +87,10 @@ __kernel void gemm_block(
             __global float* cp = cBase + (i0 + r) * crs + j0;
             if (beta == 0.0f) {
                 vstore16(alpha * acc0[r], 0, cp);
-                vstore16(alpha * acc1[r], 1, cp);
+                GEMM_WIDE(vstore16(alpha * acc1[r], 1, cp);)
             } else {
                 vstore16(alpha * acc0[r] + beta * vload16(0, cp), 0, cp);
-                vstore16(alpha * acc1[r] + beta * vload16(1, cp), 1, cp);
+                GEMM_WIDE(vstore16(alpha * acc1[r] + beta * vload16(1, cp), 1, cp);)
             }
         }
         return;
@@ -92,7 +102,7 @@ __kernel void gemm_block(
         if (i >= M) break;
         float values[GEMM_BLOCK_COLS];
         vstore16(acc0[r], 0, values);
-        vstore16(acc1[r], 1, values);
+        GEMM_WIDE(vstore16(acc1[r], 1, values);)
         for (int col = 0; col < GEMM_BLOCK_COLS; ++col) {
             const int j = jBase + col;
             if (j < j0) continue;
@@ -251,10 +261,10 @@ __kernel void gemm_transpose(
             out[outOffset + (i0 + r) * ldo + p0 + q] = a[aOffset + (p0 + q) * lda + i0 + r];
 }
 
-// op(B) (K x N, element (p, j) at b[p*brs + j*bcs]) repacked into 32-column panels laid out one after the
-// other, each K x 32 and contiguous: panels[(j / 32)*K*32 + p*32 + j % 32]. A recurrent weight is packed
-// once per batch so that every step's gemm_block work-item streams 32 KB contiguously (a row-major B is read
-// 128 bytes per row at a stride of N floats). N % 32 == 0. One work-item per panel row (32 floats).
+// op(B) (K x N, element (p, j) at b[p*brs + j*bcs]) repacked into panels of W = GEMM_BLOCK_COLS columns laid
+// out one after the other, each K x W and contiguous: panels[(j / W)*K*W + p*W + j % W]. A recurrent weight is
+// packed once per batch so that every step's gemm_block work-item streams its panel contiguously (a row-major
+// B is read W floats per row at a stride of N floats). N % W == 0. One work-item per panel row.
 // Grid: dim 0 = panels, dim 1 = p.
 __kernel void gemm_pack_panels(
     const int K, const int N,
@@ -268,12 +278,12 @@ __kernel void gemm_pack_panels(
     float row[GEMM_BLOCK_COLS];
     if (bcs == 1) {
         vstore16(vload16(0, source), 0, row);
-        vstore16(vload16(1, source), 1, row);
+        GEMM_WIDE(vstore16(vload16(1, source), 1, row);)
     } else {
         #pragma unroll
         for (int j = 0; j < GEMM_BLOCK_COLS; ++j) row[j] = source[j * bcs];
     }
     __global float* out = panels + panelsOffset + (panel * K + p) * GEMM_BLOCK_COLS;
     vstore16(vload16(0, row), 0, out);
-    vstore16(vload16(1, row), 1, out);
+    GEMM_WIDE(vstore16(vload16(1, row), 1, out);)
 }

@@ -148,13 +148,13 @@ with open(out, "w", encoding="utf-8") as f:
 print(f"online_shopping_10_cats: kept {kept} texts, removed {removed} sharing text with ChnSentiCorp dev/test", file=sys.stderr)
 PY
         fi
-        # ULMFiT's three stages: a general LM (4 epochs), the same LM trained on the task's own train texts
+        # ULMFiT's three stages: a general LM (3 epochs), the same LM trained on the task's own train texts
         # (labels unused), then the classifier.
-        pretrain zh-lm --text "$unlabeled" "${lm[@]}" --epochs 4
+        pretrain zh-lm --text "$unlabeled" "${lm[@]}" --epochs 3
         lm_row zh-lm "LM on online_shopping_10_cats (minus ChnSentiCorp dev/test)"
         task_texts="$scratch/recur-zh/chnsenticorp_train_texts.txt"
         [ -f "$task_texts" ] || tail -n +2 "$data/chnsenticorp/train.tsv" | cut -f2- > "$task_texts"
-        pretrain zh-lm-task --init "$runs/zh-lm" --text "$task_texts" --epochs 3
+        pretrain zh-lm-task --init "$runs/zh-lm" --text "$task_texts" --epochs 2
         lm_row zh-lm-task "then on the 9,600 ChnSentiCorp train texts"
         train chnsenticorp-finetuned "fine-tuned on ChnSentiCorp train" --init "$runs/zh-lm-task" "${zh[@]}" \
             "${head[@]}" "${finetune[@]}" --lr 3e-3 --epochs 8 --patience 0 ;;

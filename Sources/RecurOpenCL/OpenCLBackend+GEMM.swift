@@ -1,10 +1,33 @@
 import RecurCore
 
 /// Tile sizes, passed to the kernels as build options.
-enum GEMMTiling {
-    /// Rows of C per work-item in the CPU block kernel (each row is 32 columns: two float16 registers).
-    static let blockRows = 8
-    static let blockColumns = 32
+struct GEMMTiling: Equatable {
+    /// Rows x columns of C per work-item in the CPU block kernel, each row one or two float16 registers:
+    /// 8 x 32 fills AVX-512's 32 registers; on AVX2's 16 it would spill, so there it is 6 x 16 (12 accumulators).
+    var blockRows: Int
+    var blockColumns: Int
+
+    static let wide = GEMMTiling(blockRows: 8, blockColumns: 32)
+    static let narrow = GEMMTiling(blockRows: 6, blockColumns: 16)
+
+    /// By the device's preferred float vector width (registers of 16 floats or fewer).
+    static func forDevice(_ device: OpenCLDeviceInfo) -> GEMMTiling {
+        device.preferredFloatVectorWidth >= 16 ? .wide : .narrow
+    }
+
+    init(blockRows: Int, blockColumns: Int) {
+        (self.blockRows, self.blockColumns) = (blockRows, blockColumns)
+    }
+
+    /// "8x32" or "6x16"; nil for anything else.
+    init?(named name: String?) {
+        switch name {
+        case "8x32": self = .wide
+        case "6x16": self = .narrow
+        default: return nil
+        }
+    }
+
     /// Rows x columns of C per work-item in the CPU dot-product kernel (A times B^T).
     static let dotRows = 4
     static let dotColumns = 4
@@ -39,9 +62,9 @@ extension OpenCLBackend {
             return
         }
 
-        let rowsPerItem = GEMMTiling.blockRows, columnsPerItem = GEMMTiling.blockColumns
+        let rowsPerItem = tiling.blockRows, columnsPerItem = tiling.blockColumns
         if transB == .none, n >= columnsPerItem, k > 2 * GEMMTiling.depthBlock {
-            // Each block work-item streams its whole 32-column panel of B (and, for a weight gradient dGᵀ·X,
+            // Each block work-item streams its whole panel of B (and, for a weight gradient dGᵀ·X,
             // its 8 columns of A at a stride of lda); cut a long k into depth blocks that stay in cache,
             // accumulating into C. Measured on PoCL: TN 1024x256x4096 from 25 to 45-60 GFLOP/s.
             var p0 = 0
@@ -119,17 +142,17 @@ extension OpenCLBackend {
     }
 
     /// A recurrent weight used as op(B) by every step of a batch (Wᵀ forward, W backward): the CPU-style
-    /// kernels read it repacked once into contiguous 32-column panels (`gemm_pack_panels`), so that each
+    /// kernels read it repacked once into contiguous panels as wide as a block (`gemm_pack_panels`), so that each
     /// step's block work-items stream their panel instead of one 128-byte piece per row of B.
     /// Measured on PoCL, 64x1024x256: 126 GFLOP/s on a row-major copy of Wᵀ, 170-200 on panels.
     public func prepareGEMMOperand(_ b: MatrixView, _ transB: Transpose, k: Int, n: Int) throws -> PreparedGEMMOperand {
-        guard style == .cpu, n % GEMMTiling.blockColumns == 0, k > 0 else {
+        guard style == .cpu, n % tiling.blockColumns == 0, k > 0 else {
             return PreparedGEMMOperand(view: b, transposed: transB, k: k, n: n)
         }
         let (rowStride, columnStride) = transB == .none ? (b.ld, 1) : (1, b.ld)
         try checkExtent("B", b, rows: k, columns: n, rowStride: rowStride, columnStride: columnStride)
         let panels = try uninitialized([k * n], dtype: .float32)
-        try launch("gemm_pack_panels", in: "gemm", global: [n / GEMMTiling.blockColumns, k], local: [1, 16], [
+        try launch("gemm_pack_panels", in: "gemm", global: [n / tiling.blockColumns, k], local: [1, 16], [
             .int(k), .int(n), .matrix(b), .int(rowStride), .int(columnStride), .tensor(panels),
         ])
         return OpenCLPanelOperand(view: b, transposed: transB, k: k, n: n, panels: panels)
@@ -143,10 +166,10 @@ extension OpenCLBackend {
         let (aRowStride, aColumnStride) = transA == .none ? (a.ld, 1) : (1, a.ld)
         try checkExtent("A", a, rows: m, columns: b.k, rowStride: aRowStride, columnStride: aColumnStride)
         try checkExtent("C", c, rows: m, columns: b.n, rowStride: c.ld, columnStride: 1)
-        let grid = [b.n / GEMMTiling.blockColumns, ceilDiv(m, GEMMTiling.blockRows)]
+        let grid = [b.n / tiling.blockColumns, ceilDiv(m, tiling.blockRows)]
         try launch("gemm_block", in: "gemm", global: grid, local: cpuWorkGroup(grid), [
             .int(m), .int(b.n), .int(b.k), .float(alpha), .matrix(a), .int(aRowStride), .int(aColumnStride),
-            .tensor(packed.panels), .int(GEMMTiling.blockColumns), .int(b.k * GEMMTiling.blockColumns),
+            .tensor(packed.panels), .int(tiling.blockColumns), .int(b.k * tiling.blockColumns),
             .float(beta), .matrix(c), .int(c.ld), .int(1),
         ])
     }

@@ -16,6 +16,8 @@ struct OpenCLBackendConfiguration {
     var cacheDirectory = OpenCLProgramCache.directoryFromEnvironment()
     /// nil chooses by device type.
     var kernelStyle: OpenCLKernelStyle?
+    /// nil chooses by the device's vector width; `RECUR_OPENCL_GEMM_BLOCK` (8x32 or 6x16) overrides it.
+    var gemmTiling = GEMMTiling(named: ProcessInfo.processInfo.environment["RECUR_OPENCL_GEMM_BLOCK"])
 }
 
 /// The OpenCL backend: weights, gradients and activations live in device buffers; ops are kernels enqueued
@@ -28,6 +30,7 @@ public final class OpenCLBackend: Backend {
     let context: OpenCLContext
     let kernels: OpenCLKernelTable
     let style: OpenCLKernelStyle
+    let tiling: GEMMTiling
 
     /// Stands in for an absent optional tensor (a kernel argument must always be a buffer).
     private(set) var placeholder: OpenCLStorage!
@@ -50,19 +53,20 @@ public final class OpenCLBackend: Backend {
         let chosen = discovered[deviceIndex]
         device = chosen.info
         style = configuration.kernelStyle ?? (chosen.info.type == "CPU" ? .cpu : .gpu)
+        tiling = configuration.gemmTiling ?? .forDevice(chosen.info)
         name = "opencl:\(deviceIndex) (\(chosen.info.name), \(chosen.info.platformName))"
         context = try OpenCLContext(chosen)
         kernels = OpenCLKernelTable(
             context: context, device: chosen.info, sources: configuration.kernelSource,
             cache: OpenCLProgramCache(directory: configuration.cacheDirectory),
-            buildOptions: Self.buildOptions(for: chosen.info))
+            buildOptions: Self.buildOptions(for: chosen.info, tiling: tiling))
         placeholder = try OpenCLStorage(context: context, count: 1, dtype: .int32, owner: self)
         reductionPartials = try OpenCLStorage(context: context, count: Self.reductionPartialCount, dtype: .float32, owner: self)
     }
 
     /// `-cl-std` from the device's OpenCL C version plus the tile sizes. No fast-math flags: results are
     /// compared with the CPU backend to 1e-5.
-    static func buildOptions(for device: OpenCLDeviceInfo) -> String {
+    static func buildOptions(for device: OpenCLDeviceInfo, tiling: GEMMTiling) -> String {
         let standard: String
         if device.openCLCVersion.contains("OpenCL C 3.") { standard = "CL3.0" }
         else if device.openCLCVersion.contains("OpenCL C 2.") { standard = "CL2.0" }
@@ -70,7 +74,7 @@ public final class OpenCLBackend: Backend {
         else { standard = "CL1.2" }
         return [
             "-cl-std=\(standard)",
-            "-DGEMM_BLOCK_ROWS=\(GEMMTiling.blockRows)",
+            "-DGEMM_BLOCK_ROWS=\(tiling.blockRows)", "-DGEMM_BLOCK_COLS=\(tiling.blockColumns)",
             "-DGEMM_DOT_ROWS=\(GEMMTiling.dotRows)", "-DGEMM_DOT_COLS=\(GEMMTiling.dotColumns)",
             "-DGEMM_TILE=\(GEMMTiling.tile)",
             "-DSOFTMAX_GROUP=\(softmaxGroupSize)",

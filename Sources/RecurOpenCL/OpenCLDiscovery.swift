@@ -17,6 +17,8 @@ public struct OpenCLDeviceInfo: Sendable {
     public let globalMemoryBytes: UInt64
     /// As the device reports it, e.g. "OpenCL C 1.2 PoCL".
     public let openCLCVersion: String
+    /// Floats per preferred vector (PoCL: 16 with AVX-512, 8 with AVX2): sizes the CPU GEMM block.
+    public let preferredFloatVectorWidth: Int
 }
 
 public enum OpenCLDiscovery {
@@ -75,6 +77,7 @@ public enum OpenCLDiscovery {
         else { type = "other" }
         let computeUnits: cl_uint = try deviceValue(device, cl_device_info(CL_DEVICE_MAX_COMPUTE_UNITS))
         let memory: cl_ulong = try deviceValue(device, cl_device_info(CL_DEVICE_GLOBAL_MEM_SIZE))
+        let vectorWidth: cl_uint = try deviceValue(device, cl_device_info(CL_DEVICE_PREFERRED_VECTOR_WIDTH_FLOAT))
         return OpenCLDeviceInfo(
             index: index,
             platformName: platformName,
@@ -85,7 +88,8 @@ public enum OpenCLDiscovery {
             driverVersion: try deviceString(device, cl_device_info(CL_DRIVER_VERSION)),
             computeUnits: Int(computeUnits),
             globalMemoryBytes: UInt64(memory),
-            openCLCVersion: try deviceString(device, cl_device_info(CL_DEVICE_OPENCL_C_VERSION))
+            openCLCVersion: try deviceString(device, cl_device_info(CL_DEVICE_OPENCL_C_VERSION)),
+            preferredFloatVectorWidth: Int(vectorWidth)
         )
     }
 

@@ -10,9 +10,11 @@ extension OpenCLOpTests {
             (1, 1, 1), (3, 5, 7), (8, 32, 16), (13, 45, 17), (33, 70, 9), (40, 33, 37), (9, 64, 0), (64, 96, 40), (5, 130, 3),
             // Long k.
             (16, 32, 64), (37, 40, 100),
-            // Many rows: B transposed is laid out k x n first, or packed into 32-column panels (n % 32 == 0;
-            // for B not transposed only from 1,024 rows).
-            (300, 40, 20), (300, 64, 20), (1030, 64, 9),
+            // Many rows: B transposed is laid out k x n first, or packed into panels (n a multiple of the
+            // block width, 16 or 32; for B not transposed only from 1,024 rows).
+            (300, 40, 20), (300, 64, 20), (300, 48, 20), (1030, 64, 9), (1030, 48, 9),
+            // Narrower than a 32-column block, at least a 16-column one.
+            (10, 20, 12),
             // Long k: cut into depth blocks accumulating into C.
             (20, 40, 600),
         ]
@@ -72,12 +74,12 @@ extension OpenCLOpTests {
 }
 
 extension OpenCLOpTests {
-    /// A prepared op(B) (a recurrent weight, packed once) gives the plain GEMM's product: n % 32 == 0 takes the
-    /// CPU-style panel kernel (13 rows: a partial row block), the other shapes the plain path.
+    /// A prepared op(B) (a recurrent weight, packed once) gives the plain GEMM's product: n a multiple of the
+    /// block width takes the CPU-style panel kernel (13 rows: a partial row block), the other shapes the plain path.
     @Test func preparedOperandMatchesPlainGemm() throws {
         try forEachBackend { backend in
             var random = SeededGenerator(seed: 5)
-            for (m, n, k) in [(64, 96, 40), (13, 64, 300), (7, 45, 30), (3, 20, 9)] {
+            for (m, n, k) in [(64, 96, 40), (13, 64, 300), (13, 48, 30), (7, 45, 30), (3, 20, 9)] {
                 for transB in [Transpose.none, .transposed] {
                     let ldb = (transB == .none ? n : k) + 3
                     let rowsB = transB == .none ? k : n

@@ -28,8 +28,9 @@ struct OpenCLRuntimeTests {
             #expect(device.isGPU == (device.type == "GPU"))
             #expect(device.computeUnits > 0 && device.globalMemoryBytes > 0)
             #expect(device.openCLCVersion.hasPrefix("OpenCL C"))
-            let options = OpenCLBackend.buildOptions(for: device)
-            #expect(options.contains("-cl-std=CL") && options.contains("-DGEMM_BLOCK_ROWS="))
+            #expect(device.preferredFloatVectorWidth > 0)
+            let options = OpenCLBackend.buildOptions(for: device, tiling: .forDevice(device))
+            #expect(options.contains("-cl-std=CL") && options.contains("-DGEMM_BLOCK_ROWS=") && options.contains("-DGEMM_BLOCK_COLS="))
         }
         #expect(throws: BackendError.self) { try OpenCLBackend(deviceIndex: devices.count) }
     }

@@ -13,14 +13,16 @@ enum TestDevices {
 
     nonisolated(unsafe) private static var shared: [OpenCLBackend]?
 
-    /// Every device with both kernel families: the CPU-style and GPU-style kernels must agree everywhere.
+    /// Every device with both kernel families, the CPU-style one with both GEMM block shapes: all must agree
+    /// everywhere.
     static func backends() throws -> [OpenCLBackend] {
         if let shared { return shared }
         var made: [OpenCLBackend] = []
         for device in devices {
-            for style in [OpenCLKernelStyle.cpu, .gpu] {
+            for (style, tiling) in [(OpenCLKernelStyle.cpu, GEMMTiling.wide), (.cpu, .narrow), (.gpu, nil)] {
                 var configuration = OpenCLBackendConfiguration()
                 configuration.kernelStyle = style
+                configuration.gemmTiling = tiling
                 made.append(try OpenCLBackend(deviceIndex: device.index, configuration: configuration))
             }
         }
@@ -30,7 +32,9 @@ enum TestDevices {
 }
 
 extension OpenCLBackend {
-    var label: String { "\(name) [\(style.rawValue) kernels]" }
+    var label: String {
+        "\(name) [\(style.rawValue) kernels\(style == .cpu ? ", \(tiling.blockRows)x\(tiling.blockColumns) GEMM blocks" : "")]"
+    }
 }
 
 /// Runs `body` on every backend of `TestDevices`.
