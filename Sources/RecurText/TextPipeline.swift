@@ -4,11 +4,18 @@ public struct TextPipelineConfig: Codable, Hashable, Sendable {
     public var tokenizer: TokenizerConfig
     /// Keep the first `maxLength` tokens of each text (nil: no limit).
     public var maxLength: Int?
+    /// Put before every text's tokens (within `maxLength`). A classifier started from a language model gets
+    /// `<eos>`: the LM read every document after one, so its state settles on that token as it learned to.
+    public var startToken: String?
 
-    public init(cleaning: CleaningOptions = CleaningOptions(), tokenizer: TokenizerConfig = TokenizerConfig(kind: .words), maxLength: Int? = nil) {
+    public init(
+        cleaning: CleaningOptions = CleaningOptions(), tokenizer: TokenizerConfig = TokenizerConfig(kind: .words),
+        maxLength: Int? = nil, startToken: String? = nil
+    ) {
         self.cleaning = cleaning
         self.tokenizer = tokenizer
         self.maxLength = maxLength
+        self.startToken = startToken
     }
 }
 
@@ -79,13 +86,20 @@ public struct TextPipeline: Sendable {
     /// example's file and line.
     public func encode(_ tokenized: TokenizedExamples, vocabulary: Vocabulary, labels: LabelSet) throws -> EncodedDataset {
         EncodedDataset(
-            sequences: tokenized.tokens.map { vocabulary.encode($0, maxLength: config.maxLength) },
+            sequences: tokenized.tokens.map { encode(tokens: $0, vocabulary: vocabulary) },
             labels: try labels.indices(of: tokenized.examples),
             sources: tokenized.examples.map(\.source))
     }
 
     /// Token ids for one text at prediction time (never empty: see `Vocabulary.encode`).
     public func encode(_ text: String, vocabulary: Vocabulary) -> [Int32] {
-        vocabulary.encode(tokens(for: text), maxLength: config.maxLength)
+        encode(tokens: tokens(for: text), vocabulary: vocabulary)
+    }
+
+    private func encode(tokens: [String], vocabulary: Vocabulary) -> [Int32] {
+        guard let startToken = config.startToken, !tokens.isEmpty else {
+            return vocabulary.encode(tokens, maxLength: config.maxLength)
+        }
+        return vocabulary.encode([startToken] + tokens, maxLength: config.maxLength)
     }
 }

@@ -27,6 +27,8 @@ struct FineTuningTests {
         defer { try? FileManager.default.removeItem(at: folder.url) }
         let encoder = try PretrainedEncoder(folder: folder)
         #expect(encoder.vocabulary == vocabulary)
+        // The classifier reads each text after <eos>, as the language model read every document.
+        #expect(encoder.text.startToken == "<eos>")
         let config = encoder.classifierConfig(head: ClassifierConfig(vocabularySize: 0, pooling: .concat, classCount: 3))
         #expect(config.embeddingDimension == 8 && config.hiddenSize == 12 && config.layers == 2 && config.classCount == 3)
         let classifier = try SentimentClassifier(config: config, seed: 99, on: backend)

@@ -127,6 +127,26 @@ import Testing
     }
 }
 
+extension PipelineTests {
+    /// A start token goes before every text, inside --max-len, and never makes an empty text non-empty.
+    @Test func startTokenIsPrependedWithinMaxLength() throws {
+        let vocabulary = try Vocabulary(tokens: ["<pad>", "<unk>", "<eos>", "good", "film"])
+        let pipeline = try TextPipeline(TextPipelineConfig(maxLength: 2, startToken: "<eos>"))
+        #expect(pipeline.encode("Good film", vocabulary: vocabulary) == [2, 3])
+        #expect(pipeline.encode("", vocabulary: vocabulary) == [Vocabulary.unknownID])
+        let examples = [LabeledExample(text: "film", label: "pos", source: TextLocation(file: "f.csv", line: 2))]
+        let encoded = try pipeline.encode(pipeline.tokenize(examples), vocabulary: vocabulary,
+                                          labels: LabelSet(inferringFrom: examples))
+        #expect(encoded.sequences == [[2, 4]])
+        // Saved with the run, and absent from configs written before it existed.
+        let config = try JSONDecoder().decode(TextPipelineConfig.self, from: JSONEncoder().encode(pipeline.config))
+        #expect(config.startToken == "<eos>")
+        let older = try JSONEncoder().encode(TextPipelineConfig())
+        #expect(!String(decoding: older, as: UTF8.self).contains("startToken"))
+        #expect(try JSONDecoder().decode(TextPipelineConfig.self, from: older).startToken == nil)
+    }
+}
+
 @Test func balancedSampleIsSeededBalancedAndInFileOrder() throws {
     let examples = (0..<300).map { i in
         LabeledExample(text: "t\(i)", label: i % 3 == 0 ? "neg" : "pos", source: TextLocation(file: "f", line: i + 1))

@@ -24,7 +24,9 @@ public struct PretrainedEncoder {
         case LanguageModelRunConfig.currentFormat:
             let config = try folder.readLanguageModelConfig()
             kind = "language model"
-            text = config.text
+            var text = config.text
+            text.startToken = TextCorpus.endOfDocument
+            self.text = text
             (embeddingDimension, hiddenSize, layers, cell, bidirectional) =
                 (config.model.embeddingDimension, config.model.hiddenSize, config.model.layers, config.model.cell, false)
         case RunConfig.currentFormat:
