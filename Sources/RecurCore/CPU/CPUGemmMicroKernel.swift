@@ -30,13 +30,13 @@ public enum CPUGemmKernel: String, CaseIterable, Sendable {
     /// One thread's GFLOP/s on L1-resident panels (best of five ~0.3 ms runs).
     func measuredGflops() -> Double {
         let kc = 128, calls = 40
-        let a = UnsafeMutablePointer<Float>.allocate(capacity: kc * mr)
-        let b = UnsafeMutablePointer<Float>.allocate(capacity: kc * nr)
-        let c = UnsafeMutablePointer<Float>.allocate(capacity: mr * nr)
+        // Panels are 64-byte aligned, as the packing scratch is: the kernels load B with aligned vector loads.
+        func panel(_ count: Int, _ value: Float) -> UnsafeMutablePointer<Float> {
+            let raw = UnsafeMutableRawPointer.allocate(byteCount: count * 4, alignment: 64)
+            return raw.initializeMemory(as: Float.self, repeating: value, count: count)
+        }
+        let a = panel(kc * mr, 0.5), b = panel(kc * nr, 0.25), c = panel(mr * nr, 0)
         defer { a.deallocate(); b.deallocate(); c.deallocate() }
-        a.initialize(repeating: 0.5, count: kc * mr)
-        b.initialize(repeating: 0.25, count: kc * nr)
-        c.initialize(repeating: 0, count: mr * nr)
         var best = Double.infinity
         for _ in 0..<5 {
             let start = DispatchTime.now().uptimeNanoseconds
