@@ -7,7 +7,8 @@
 #   imdb-scratch          the same classifier trained from scratch on IMDB train
 #   imdb-1k               the same language model fine-tuned on 1,000 IMDB train reviews, and from scratch
 #   chnsenticorp          pretrain on online_shopping_10_cats minus every text sharing a 15-character run with
-#                         ChnSentiCorp dev or test, fine-tune on ChnSentiCorp train
+#                         ChnSentiCorp dev or test (3 epochs), then on ChnSentiCorp's train texts (2 epochs),
+#                         fine-tune on ChnSentiCorp train
 #   chnsenticorp-scratch  the same classifier trained from scratch on ChnSentiCorp train
 # RECUR_BIN runs a given recur binary instead of building one.
 set -euo pipefail
