@@ -48,9 +48,7 @@ struct PretrainCommand: ParsableCommand {
 
         // Language models read whole documents (a base model from a classifier folder may carry a limit).
         var textConfig = try previous?.text ?? base?.text ?? text.pipelineConfig(maxLength: nil)
-        // A language model reads whole documents, each after the previous one's <eos>.
         textConfig.maxLength = nil
-        textConfig.startToken = nil
         let pipeline = try TextPipeline(textConfig)
         let documents = try textFiles.flatMap { try read($0, pipeline: pipeline) }
         let validDocuments = try validText.map { try read($0, pipeline: pipeline) }

@@ -121,7 +121,7 @@ public final class CPUBackend: Backend {
     }
 
     public func gemm(_ transA: Transpose, m: Int, alpha: Float, a: MatrixView, b: PreparedGEMMOperand, beta: Float, c: MatrixView) throws {
-        guard let packed = b as? CPUPackedOperand, packed.kernel == gemmKernel else {
+        guard let packed = b as? CPUPackedOperand else {
             return try gemm(transA, b.transposed, m: m, n: b.n, k: b.k, alpha: alpha, a: a, b: b.view, beta: beta, c: c)
         }
         let (n, k) = (b.n, b.k)
@@ -132,8 +132,9 @@ public final class CPUBackend: Backend {
         let aBase = try floats(a.tensor, "gemm A") - a.tensor.offset + a.offset
         let cBase = try floats(c.tensor, "gemm C") - c.tensor.offset + c.offset
         let bBase = try floats(b.view.tensor, "gemm B") - b.view.tensor.offset + b.view.offset
+        // The panels' width is the kernel that packed them.
         CPUGemm.gemm(
-            pool: pool, kernel: gemmKernel, m: m, n: n, k: k, alpha: alpha,
+            pool: pool, kernel: packed.kernel, m: m, n: n, k: k, alpha: alpha,
             a: .init(base: aBase, ld: a.ld, transposed: transposedA),
             b: .init(base: bBase, ld: b.view.ld, transposed: b.transposed == .transposed),
             beta: beta, c: cBase, ldc: c.ld, prepackedB: UnsafePointer(packed.packed))

@@ -24,7 +24,8 @@ public enum CPUGemmKernel: String, CaseIterable, Sendable {
            let kernel = CPUGemmKernel(rawValue: name) {
             return kernel
         }
-        return allCases.max { $0.measuredGflops() < $1.measuredGflops() } ?? .wide
+        let timed = allCases.map { (kernel: $0, gflops: $0.measuredGflops()) }
+        return timed.max { $0.gflops < $1.gflops }?.kernel ?? .wide
     }()
 
     /// One thread's GFLOP/s on L1-resident panels (best of five ~0.3 ms runs).

@@ -2,8 +2,9 @@ import Foundation
 
 /// This machine's measured FP32 peak: independent fused multiply-adds on every pool thread, the
 /// instruction mix of the GEMM micro-kernels without their loads, in SIMD16 and in SIMD8 (twelve SIMD16
-/// chains spill on AVX2's sixteen registers; SIMD8 leaves half of AVX-512 idle): the faster counts. `recur bench kernels` divides by it, so
-/// "% of peak" is measured on the machine at hand rather than taken from a datasheet.
+/// chains spill on AVX2's sixteen registers; SIMD8 leaves half of AVX-512 idle): the faster counts.
+/// `recur bench kernels` divides by it, so "% of peak" is measured on the machine at hand rather than
+/// taken from a datasheet.
 public enum CPUPeak {
     /// GFLOP/s over all of the CPU backend's threads (best of three short runs per vector width).
     public static func measureGflops() -> Double {
