@@ -3,7 +3,8 @@
 # classifiers fine-tuned from them, and the same classifiers trained from scratch beside them.
 # Data from ../shared/data (or $RECUR_DATA_DIR). Prints one markdown row per classifier run.
 # Usage: scripts/pretrain-results.sh [--device cpu|opencl] [imdb imdb-scratch imdb-1k chnsenticorp chnsenticorp-scratch]
-#   imdb                  pretrain on imdb_unsup.txt.xz (50,000 reviews), fine-tune on IMDB train
+#   imdb                  pretrain on imdb_unsup.txt.xz (50,000 reviews, 3 epochs), then on the IMDB train texts
+#                         (2 epochs), fine-tune on IMDB train
 #   imdb-scratch          the same classifier trained from scratch on IMDB train
 #   imdb-1k               the same language model fine-tuned on 1,000 IMDB train reviews, and from scratch
 #   chnsenticorp          pretrain on online_shopping_10_cats minus every text sharing a 15-character run with
@@ -29,13 +30,26 @@ runs="runs/pretrain-$device"
 scratch="${TMPDIR:-/tmp}"
 mkdir -p "$runs"
 
-# A run is skipped when its folder already holds a finished report (delete the folder to redo it).
+# A run is skipped when its folder already holds a finished report (delete the folder to redo it), and an
+# interrupted language model continues from its checkpoint (--resume; the model comes from the folder, not --init).
 pretrain() {  # name, then recur pretrain arguments
     local name=$1; shift
     [ -f "$runs/$name/report.json" ] && return 0
-    local start=$(date +%s)
-    $recur pretrain --device "$device" --out "$runs/$name" "$@" > "$runs/$name.log" 2>&1 || { tail -5 "$runs/$name.log" >&2; return 1; }
-    echo "$(( $(date +%s) - start ))" > "$runs/$name/seconds"
+    local start=$(date +%s) previous=0
+    if [ -f "$runs/$name/checkpoint.safetensors" ]; then
+        local args=()
+        while [ $# -gt 0 ]; do
+            if [ "$1" = --init ]; then shift 2; else args+=("$1"); shift; fi
+        done
+        set -- "${args[@]}" --resume
+        previous=$(cat "$runs/$name/seconds.partial" 2>/dev/null || echo 0)
+    fi
+    # The elapsed time so far survives an interruption, so the reported time covers the whole run.
+    ( while sleep 60; do echo "$(( previous + $(date +%s) - start ))" > "$runs/$name/seconds.partial" 2>/dev/null; done ) &
+    local clock=$!
+    $recur pretrain --device "$device" --out "$runs/$name" "$@" >> "$runs/$name.log" 2>&1 || { kill $clock; tail -5 "$runs/$name.log" >&2; return 1; }
+    kill $clock
+    echo "$(( previous + $(date +%s) - start ))" > "$runs/$name/seconds"
 }
 
 row() {  # run name, what
@@ -91,22 +105,33 @@ for set in "${sets[@]}"; do
     case $set in
     imdb|imdb-scratch|imdb-1k)
         imdb_folder
-        [ "$set" = imdb-scratch ] || pretrain imdb-lm --text "$data/imdb/imdb_unsup.txt.xz" "${lm[@]}" --epochs 1
-        [ "$set" = imdb ] && lm_row imdb-lm "LM on 50,000 unlabeled IMDB reviews"
+        if [ "$set" != imdb-scratch ]; then
+            # ULMFiT's three stages as for ChnSentiCorp: a general LM on the unlabeled reviews (3 epochs), the same LM
+            # on the 25,000 train texts (labels unused, test texts never), then the classifier.
+            pretrain imdb-lm --text "$data/imdb/imdb_unsup.txt.xz" "${lm[@]}" --epochs 3
+            task_texts="$scratch/recur-imdb/train_texts.txt"
+            [ -f "$task_texts" ] || for f in "$imdb"/train/pos/*.txt "$imdb"/train/neg/*.txt; do
+                tr '\n' ' ' < "$f"; echo; done > "$task_texts"
+            pretrain imdb-lm-task --init "$runs/imdb-lm" --text "$task_texts" --epochs 2
+        fi
+        if [ "$set" = imdb ]; then
+            lm_row imdb-lm "LM on 50,000 unlabeled IMDB reviews"
+            lm_row imdb-lm-task "then on the 25,000 IMDB train texts"
+        fi
         case $set in
         imdb)
-            train imdb-finetuned "fine-tuned on 22,500 (+2,500 valid)" --init "$runs/imdb-lm" --train "$imdb/train" \
+            train imdb-finetuned "fine-tuned on 22,500 (+2,500 valid)" --init "$runs/imdb-lm-task" --train "$imdb/train" \
                 --classes neg,pos --test "$imdb/test" --split 0.9,0.1 --max-len 400 "${head[@]}" "${finetune[@]}" \
                 --lr 3e-3 --epochs 3 --patience 0
             # Two more epochs with every group unfrozen.
-            train imdb-finetuned-5ep "the same, 5 epochs" --init "$runs/imdb-lm" --train "$imdb/train" \
+            train imdb-finetuned-5ep "the same, 5 epochs" --init "$runs/imdb-lm-task" --train "$imdb/train" \
                 --classes neg,pos --test "$imdb/test" --split 0.9,0.1 --max-len 400 "${head[@]}" "${finetune[@]}" \
                 --lr 3e-3 --epochs 5 --patience 0 ;;
         imdb-scratch)
             train imdb-scratch "same classifier from scratch" --train "$imdb/train" --classes neg,pos --test "$imdb/test" \
                 --split 0.9,0.1 --max-len 400 "${head[@]}" "${scratch_model[@]}" --max-vocab 30000 --lr 2e-3 --epochs 3 --patience 0 ;;
         imdb-1k)
-            train imdb-1k-finetuned "fine-tuned on 900 (+100 valid)" --init "$runs/imdb-lm" --train "$imdb/train" \
+            train imdb-1k-finetuned "fine-tuned on 900 (+100 valid)" --init "$runs/imdb-lm-task" --train "$imdb/train" \
                 --classes neg,pos --train-sample 1000 --test "$imdb/test" --split 0.9,0.1 --max-len 400 "${head[@]}" \
                 "${finetune[@]}" --lr 3e-3 --epochs 12 --patience 0
             train imdb-1k-scratch "same classifier from scratch" --train "$imdb/train" --classes neg,pos --train-sample 1000 \

@@ -89,6 +89,10 @@ private struct FixtureRun {
         let json = fixture.json
         expectClose(logits, try json.tensor("logits").values, "\(label): logits")
         expectClose([value], [Float(try json.number("loss"))], "\(label): loss")
+        // Inference from an input projection table gives PyTorch's logits too.
+        let table = try InputProjectionTable(embedding: model.embedding, firstLayer: model.rnn.layers[0], on: backend)
+        let tableLogits = try model.forward(tokens: tokens, lengths: lengths, inputTable: table, on: backend)
+        expectClose(try backend.download(tableLogits), try json.tensor("logits").values, "\(label): logits from the input table")
         let grads = try json.object("grads")
         for parameter in model.parameters {
             expectClose(try backend.download(parameter.gradient), try grads.tensor(torchName(parameter.name)).values,

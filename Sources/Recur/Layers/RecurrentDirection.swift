@@ -61,38 +61,50 @@ public final class RecurrentDirection {
         public let finalCell: Tensor?
     }
 
-    /// Runs the direction over `input` (blocks of `[T, B, *]` whose widths sum to `inputSize`).
-    /// `initialHidden`/`initialCell` `[B, H]` default to zeros.
-    public func forward(_ input: SequenceBlocks, lengths: Tensor?, initialHidden: Tensor?, initialCell: Tensor?,
-                        on backend: Backend) throws -> Result {
-        let steps = input[0].shape[0], batch = input[0].shape[1], H = hiddenSize, G = gateWidth
-        let rows = steps * batch
-
-        // Input projection for every step at once.
-        let gates = try backend.uninitialized([steps, batch, G], dtype: .float32)
+    /// `Σ block·W_ihᵀ` plus the input-side biases for blocks `[rows, *]` whose widths sum to `inputSize`:
+    /// `[rows, G]`. The LSTM and RNN add both biases here (summed first, so the large result is swept once);
+    /// the GRU adds b_ih only, as b_hh belongs with h·W_hhᵀ, which its reset gate scales.
+    public func projectInputs(_ blocks: [Tensor], on backend: Backend) throws -> Tensor {
+        let rows = blocks[0].shape[0], G = gateWidth
+        let gates = try backend.uninitialized([rows, G], dtype: .float32)
         var column = 0
-        for (index, block) in input.enumerated() {
-            let width = block.shape[2]
-            try backend.gemm(.none, .transposed, m: rows, n: G, k: width, alpha: 1,
-                             a: block.reshaped([rows, width]).matrix,
+        for (index, block) in blocks.enumerated() {
+            let width = block.shape[1]
+            try backend.gemm(.none, .transposed, m: rows, n: G, k: width, alpha: 1, a: block.matrix,
                              b: MatrixView(weightIH.value, columnOffset: column, ld: inputSize),
-                             beta: index == 0 ? 0 : 1, c: gates.reshaped([rows, G]).matrix)
+                             beta: index == 0 ? 0 : 1, c: gates.matrix)
             column += width
         }
         precondition(column == inputSize, "input blocks are \(column) wide, the layer expects \(inputSize)")
-        // The GRU keeps h·W_hhᵀ + b_hh apart (the reset gate multiplies it); the others add both biases to
-        // the gates, summed first so that the large gate tensor is swept once.
-        var hiddenGates: Tensor?
         if cell == .gru {
-            try backend.addRowVector(biasIH.value, to: gates.reshaped([rows, G]))
-            let buffer = try backend.zeros([steps, batch, G], dtype: .float32)
-            try backend.addRowVector(biasHH.value, to: buffer.reshaped([rows, G]))
-            hiddenGates = buffer
+            try backend.addRowVector(biasIH.value, to: gates)
         } else {
             let bias = try backend.uninitialized([G], dtype: .float32)
             try backend.copy(biasIH.value, to: bias)
             try backend.axpy(alpha: 1, x: biasHH.value, y: bias)
-            try backend.addRowVector(bias, to: gates.reshaped([rows, G]))
+            try backend.addRowVector(bias, to: gates)
+        }
+        return gates
+    }
+
+    /// Runs the direction over `input` (blocks of `[T, B, *]` whose widths sum to `inputSize`).
+    /// `initialHidden`/`initialCell` `[B, H]` default to zeros. `projectedInput` `[T, B, G]`, when given, is
+    /// `projectInputs` of the input already (gathered from an `InputProjectionTable`; the pass overwrites it)
+    /// and `input` is unused; such a pass is inference only and keeps nothing for backward.
+    public func forward(_ input: SequenceBlocks, lengths: Tensor?, initialHidden: Tensor?, initialCell: Tensor?,
+                        projectedInput: Tensor? = nil, on backend: Backend) throws -> Result {
+        let H = hiddenSize, G = gateWidth
+        let steps = projectedInput?.shape[0] ?? input[0].shape[0], batch = projectedInput?.shape[1] ?? input[0].shape[1]
+        let rows = steps * batch
+
+        // Input projection for every step at once.
+        let gates = try projectedInput
+            ?? projectInputs(input.map { $0.reshaped([rows, $0.shape[2]]) }, on: backend).reshaped([steps, batch, G])
+        var hiddenGates: Tensor?
+        if cell == .gru {
+            let buffer = try backend.zeros([steps, batch, G], dtype: .float32)
+            try backend.addRowVector(biasHH.value, to: buffer.reshaped([rows, G]))
+            hiddenGates = buffer
         }
 
         // Every step writes its whole next state (carried rows included) and output: only the first state
@@ -132,8 +144,9 @@ public final class RecurrentDirection {
             }
         }
 
-        saved = Saved(input: input, lengths: lengths, steps: steps, batch: batch, gates: gates,
-                      hiddenGates: hiddenGates, hiddenStates: hiddenStates, cellStates: cellStates)
+        saved = projectedInput != nil ? nil : Saved(
+            input: input, lengths: lengths, steps: steps, batch: batch, gates: gates,
+            hiddenGates: hiddenGates, hiddenStates: hiddenStates, cellStates: cellStates)
         let last = isReverse ? 0 : steps
         return Result(output: output, finalHidden: hiddenStates.slice(last), finalCell: cellStates?.slice(last))
     }

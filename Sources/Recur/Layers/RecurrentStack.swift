@@ -63,7 +63,21 @@ public final class RecurrentStack: ParameterContainer {
     /// for zeros. `dropoutSeed` non-nil turns on inter-layer dropout (training).
     public func forward(_ input: Tensor, lengths: Tensor?, initialHidden: Tensor? = nil, initialCell: Tensor? = nil,
                         dropoutSeed: UInt64? = nil, on backend: Backend) throws -> Result {
-        var blocks: SequenceBlocks = [input]
+        try run(blocks: [input], projected: nil, lengths: lengths, initialHidden: initialHidden, initialCell: initialCell,
+                dropoutSeed: dropoutSeed, on: backend)
+    }
+
+    /// An inference pass that starts from layer 0's input projections `[T, B, G]` per direction (gathered from
+    /// an `InputProjectionTable`; overwritten) instead of its input.
+    public func forward(projectedInputs: [Tensor], lengths: Tensor?, on backend: Backend) throws -> Result {
+        precondition(projectedInputs.count == directionCount, "one projected input per direction")
+        return try run(blocks: [], projected: projectedInputs, lengths: lengths, initialHidden: nil, initialCell: nil,
+                       dropoutSeed: nil, on: backend)
+    }
+
+    private func run(blocks input: SequenceBlocks, projected: [Tensor]?, lengths: Tensor?, initialHidden: Tensor?,
+                     initialCell: Tensor?, dropoutSeed: UInt64?, on backend: Backend) throws -> Result {
+        var blocks = input
         var finalHidden: [Tensor] = [], finalCell: [Tensor] = []
         dropoutMasks = []
         for (l, layer) in layers.enumerated() {
@@ -72,7 +86,8 @@ public final class RecurrentStack: ParameterContainer {
                 let index = l * directionCount + d
                 let result = try direction.forward(
                     blocks, lengths: lengths,
-                    initialHidden: initialHidden?.slice(index), initialCell: initialCell?.slice(index), on: backend)
+                    initialHidden: initialHidden?.slice(index), initialCell: initialCell?.slice(index),
+                    projectedInput: l == 0 ? projected?[d] : nil, on: backend)
                 outputs.append(result.output)
                 finalHidden.append(result.finalHidden)
                 if let c = result.finalCell { finalCell.append(c) }

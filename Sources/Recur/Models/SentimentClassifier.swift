@@ -29,18 +29,26 @@ public final class SentimentClassifier: ParameterContainer {
     }
 
     /// Logits `[B, classCount]` for time-major int32 `tokens` `[T, B]` with int32 `lengths` `[B]`.
-    /// A non-nil `dropoutSeed` means training: dropout is drawn from it (one seed per step).
-    public func forward(tokens: Tensor, lengths: Tensor?, dropoutSeed: UInt64? = nil, on backend: Backend) throws -> Tensor {
-        var embedded = try embedding.forward(tokens, on: backend)
+    /// A non-nil `dropoutSeed` means training: dropout is drawn from it (one seed per step). An `inputTable`
+    /// (inference only) replaces the embedding lookup and layer 0's input projection with one gather.
+    public func forward(tokens: Tensor, lengths: Tensor?, dropoutSeed: UInt64? = nil,
+                        inputTable: InputProjectionTable? = nil, on backend: Backend) throws -> Tensor {
+        precondition(inputTable == nil || dropoutSeed == nil, "an input projection table is for inference only")
         var embeddingMask: Tensor?
-        if let seed = dropoutSeed, config.embeddingDropout > 0 {
-            let mask = try backend.uninitialized(embedded.shape, dtype: .float32)
-            try backend.dropoutMask(mask, p: config.embeddingDropout, seed: seed)
-            try backend.multiply(embedded, mask, into: embedded)
-            embeddingMask = mask
+        let recurrent: RecurrentStack.Result
+        if let inputTable {
+            recurrent = try rnn.forward(projectedInputs: try inputTable.gather(tokens, on: backend), lengths: lengths, on: backend)
+        } else {
+            var embedded = try embedding.forward(tokens, on: backend)
+            if let seed = dropoutSeed, config.embeddingDropout > 0 {
+                let mask = try backend.uninitialized(embedded.shape, dtype: .float32)
+                try backend.dropoutMask(mask, p: config.embeddingDropout, seed: seed)
+                try backend.multiply(embedded, mask, into: embedded)
+                embeddingMask = mask
+            }
+            embedded = embedded.reshaped([tokens.shape[0], tokens.shape[1], config.embeddingDimension])
+            recurrent = try rnn.forward(embedded, lengths: lengths, dropoutSeed: dropoutSeed.map { $0 &+ 1 }, on: backend)
         }
-        embedded = embedded.reshaped([tokens.shape[0], tokens.shape[1], config.embeddingDimension])
-        let recurrent = try rnn.forward(embedded, lengths: lengths, dropoutSeed: dropoutSeed.map { $0 &+ 1 }, on: backend)
         let top = recurrent.finalHidden.suffix(config.directionCount)
         var features = try pooling.forward(outputs: recurrent.outputs, finalHidden: Array(top), lengths: lengths, on: backend)
         var featureMasks: [Tensor] = []
@@ -56,6 +64,15 @@ public final class SentimentClassifier: ParameterContainer {
         }
         saved = (embeddingMask, featureMasks)
         return try fc.forward(features, on: backend)
+    }
+
+    /// An input projection table for an inference pass over `tokens` tokens (padding included), or nil when
+    /// it would not pay: building it projects every vocabulary word once, so it pays when the pass reads more
+    /// tokens than the vocabulary has words, and only within `InputProjectionTable.byteBudget`.
+    public func inputProjectionTable(forTokens tokens: Int, on backend: Backend) throws -> InputProjectionTable? {
+        let bytes = InputProjectionTable.byteCount(vocabularySize: config.vocabularySize, firstLayer: rnn.layers[0])
+        guard tokens > config.vocabularySize, bytes <= InputProjectionTable.byteBudget else { return nil }
+        return try InputProjectionTable(embedding: embedding, firstLayer: rnn.layers[0], on: backend)
     }
 
     /// Accumulates every parameter's gradient from the gradient of the loss w.r.t. the logits.

@@ -76,9 +76,11 @@ public final class Trainer {
     public func predict(_ batches: [Batch]) throws -> Predictions {
         var result = Predictions()
         var lossSum = 0.0
+        let inputTable = try model.inputProjectionTable(
+            forTokens: batches.reduce(0) { $0 + $1.maxLength * $1.batchSize }, on: backend)
         for batch in batches {
             let (tokens, lengths, targets) = try upload(batch)
-            let logits = try model.forward(tokens: tokens, lengths: lengths, on: backend)
+            let logits = try model.forward(tokens: tokens, lengths: lengths, inputTable: inputTable, on: backend)
             let probabilities: [Float]
             if let targets {
                 let value = try loss.forward(logits: logits, targets: targets, hostTargets: batch.labels, on: backend)
