@@ -3,13 +3,18 @@
 # devices, and OpenBLAS sgemm through NumPy, both on 2 threads, at the same shapes and transposes.
 # Prints GFLOP/s and ratios to OpenBLAS, medians over rounds that alternate the runners ($RECUR_BENCH_ROUNDS,
 # default 3). NumPy (which bundles OpenBLAS) is installed with pip into $RECUR_BENCH_VENV.
-# Usage: scripts/bench-gemm-vs-openblas.sh [--device cpu|opencl ...]   (default: cpu opencl)
+# --clblast adds CLBlast on the first OpenCL device (issue 4's OpenCL baseline): Debian's libclblast-dev, installed
+# with apt when missing, timed by scripts/clblast_sgemm.c with CLBlast's own parameters and each CPU parameter
+# set of its database, the best per shape; once, not per round (it compiles ~10 kernel sets: about 6 minutes).
+# Usage: scripts/bench-gemm-vs-openblas.sh [--device cpu|opencl ...] [--clblast]   (default: cpu opencl)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 devices=()
+clblast=0
 while [ $# -gt 0 ]; do
     case $1 in
     --device) devices+=("$2"); shift 2 ;;
+    --clblast) clblast=1; shift ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -25,6 +30,15 @@ recur=.build/release/recur
 rounds="${RECUR_BENCH_ROUNDS:-3}"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
+
+if [ $clblast = 1 ]; then
+    if [ ! -f /usr/include/clblast_c.h ]; then
+        [ "$(id -u)" = 0 ] || { echo "error: --clblast needs libclblast-dev (apt-get install libclblast-dev)" >&2; exit 1; }
+        apt-get install -y -qq libclblast-dev >&2
+    fi
+    cc -O2 -o "$out/clblast_sgemm" scripts/clblast_sgemm.c -lclblast -lOpenCL
+    "$out/clblast_sgemm" 0 > "$out/clblast.1"
+fi
 
 for round in $(seq "$rounds"); do
     OPENBLAS_NUM_THREADS=2 "$venv/bin/python" - > "$out/openblas.$round" <<'PY'
@@ -54,10 +68,10 @@ PY
     done
 done
 
-python3 - "$out" "$rounds" "${devices[@]}" <<'PY'
+python3 - "$out" "$rounds" "$clblast" "${devices[@]}" <<'PY'
 import statistics, sys
-folder, rounds, devices = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
-def medians(runner):
+folder, rounds, with_clblast, devices = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1", sys.argv[4:]
+def medians(runner, rounds=rounds):
     values = {}
     for r in range(1, rounds + 1):
         for line in open(f"{folder}/{runner}.{r}"):
@@ -66,12 +80,19 @@ def medians(runner):
     return {name: statistics.median(v) for name, v in values.items()}
 blas = medians("openblas")
 runs = {device: medians(device) for device in devices}
-print("| GEMM (M x N x K) | OpenBLAS 2 threads GFLOP/s | " + " | ".join(f"recur {d} GFLOP/s | ratio" for d in devices) + " |")
-print("|---|---|" + "---|---|" * len(devices))
+clblast = medians("clblast", rounds=1) if with_clblast else None
+opencl = next((d for d in devices if d.startswith("opencl")), None)
+header = "| GEMM (M x N x K) | OpenBLAS 2 threads GFLOP/s | " + " | ".join(f"recur {d} GFLOP/s | ratio" for d in devices)
+if clblast: header += f" | CLBlast (PoCL) GFLOP/s | recur {opencl} / CLBlast"
+print(header + " |")
+print("|---|---|" + "---|---|" * len(devices) + ("---|---|" if clblast else ""))
 for name, base in blas.items():
     cells = []
     for device in devices:
         value = runs[device].get(name)
         cells += [f"{value:.1f}", f"{value / base:.2f}x"] if value else ["-", "-"]
+    if clblast:
+        theirs, ours = clblast.get(name), runs.get(opencl, {}).get(name) if opencl else None
+        cells += [f"{theirs:.1f}" if theirs else "-", f"{ours / theirs:.1f}x" if theirs and ours else "-"]
     print(f"| {name} | {base:.1f} | " + " | ".join(cells) + " |")
 PY
