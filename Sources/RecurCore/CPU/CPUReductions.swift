@@ -7,15 +7,22 @@ extension CPUBackend {
         try requireMatrix(matrix, rows: rows, columns: columns, "sumRows matrix")
         let m = try floats(matrix, "sumRows matrix")
         let v = try floats(vector, "sumRows vector")
-        // Threads take column ranges and walk the rows in order, so the result does not depend on them.
+        // Threads take column ranges and add the rows in order, so the result does not depend on them. Each
+        // thread sweeps its columns row by row into a running sum: the reads stream through memory, where a
+        // 16-column strip walked down all rows would read one line per row, ld apart (a bias gradient over
+        // 4096 x 1024 gate gradients: 3% of an LSTM training step).
         pool.parallelFor(count: columns, grain: max(16, Self.parallelGrain / max(rows, 1))) { range in
-            var c = range.lowerBound
-            while c < range.upperBound {
-                let width = min(16, range.upperBound - c)
-                var total = accumulate ? VectorMath.load(v + c, count: width) : FloatVector()
-                for r in 0..<rows { total += VectorMath.load(m + r * columns + c, count: width) }
-                VectorMath.store(total, v + c, count: width)
-                c += 16
+            let start = v + range.lowerBound, width = range.count
+            if !accumulate { start.update(repeating: 0, count: width) }
+            for r in 0..<rows {
+                let row = m + r * columns + range.lowerBound
+                var c = 0
+                while c < width {
+                    let lanes = min(16, width - c)
+                    VectorMath.store(VectorMath.load(start + c, count: lanes) + VectorMath.load(row + c, count: lanes),
+                                     start + c, count: lanes)
+                    c += 16
+                }
             }
         }
     }
