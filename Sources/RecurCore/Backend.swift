@@ -238,6 +238,13 @@ public enum BackendError: Error, CustomStringConvertible {
     case noDevice(String)
     case invalidArgument(String)
 
+    /// The device (or the host behind it) ran out of memory: CL_MEM_OBJECT_ALLOCATION_FAILURE,
+    /// CL_OUT_OF_RESOURCES or CL_OUT_OF_HOST_MEMORY.
+    public var isOutOfMemory: Bool {
+        if case let .openCL(_, code, _) = self { return (-6 ... -4).contains(code) }
+        return false
+    }
+
     public var description: String {
         switch self {
         case let .openCL(call, code, name): return "OpenCL call \(call) failed with \(name) (\(code))"

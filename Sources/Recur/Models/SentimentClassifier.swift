@@ -72,7 +72,11 @@ public final class SentimentClassifier: ParameterContainer {
     public func inputProjectionTable(forTokens tokens: Int, on backend: Backend) throws -> InputProjectionTable? {
         let bytes = InputProjectionTable.byteCount(vocabularySize: config.vocabularySize, firstLayer: rnn.layers[0])
         guard tokens > config.vocabularySize, bytes <= InputProjectionTable.byteBudget else { return nil }
-        return try InputProjectionTable(embedding: embedding, firstLayer: rnn.layers[0], on: backend)
+        do {
+            return try InputProjectionTable(embedding: embedding, firstLayer: rnn.layers[0], on: backend)
+        } catch let error as BackendError where error.isOutOfMemory {
+            return nil  // a device without room for it runs the direct path, which needs no extra memory
+        }
     }
 
     /// Accumulates every parameter's gradient from the gradient of the loss w.r.t. the logits.
