@@ -60,8 +60,8 @@ public final class OpenCLBackend: Backend {
             context: context, device: chosen.info, sources: configuration.kernelSource,
             cache: OpenCLProgramCache(directory: configuration.cacheDirectory),
             buildOptions: Self.buildOptions(for: chosen.info, tiling: tiling))
-        placeholder = try OpenCLStorage(context: context, count: 1, dtype: .int32, owner: self)
-        reductionPartials = try OpenCLStorage(context: context, count: Self.reductionPartialCount, dtype: .float32, owner: self)
+        placeholder = try OpenCLStorage(pool: context.buffers, count: 1, dtype: .int32, owner: self)
+        reductionPartials = try OpenCLStorage(pool: context.buffers, count: Self.reductionPartialCount, dtype: .float32, owner: self)
     }
 
     /// `-cl-std` from the device's OpenCL C version plus the tile sizes. No fast-math flags: results are
@@ -101,7 +101,7 @@ public final class OpenCLBackend: Backend {
         guard count >= 0, count <= Int(Int32.max) else {
             throw BackendError.invalidArgument("tensor of \(count) elements: kernels index with 32-bit ints")
         }
-        return try OpenCLStorage(context: context, count: count, dtype: dtype, owner: self)
+        return try OpenCLStorage(pool: context.buffers, count: count, dtype: dtype, owner: self)
     }
 
     public func zeros(_ shape: [Int], dtype: DType) throws -> Tensor {

@@ -7,6 +7,8 @@ final class OpenCLContext {
     let device: cl_device_id
     let context: cl_context
     let queue: cl_command_queue
+    /// Freed tensors' buffers, for reuse.
+    let buffers: OpenCLBufferPool
 
     init(_ discovered: DiscoveredDevice) throws {
         device = discovered.device
@@ -24,6 +26,7 @@ final class OpenCLContext {
         }
         self.context = context
         self.queue = queue
+        buffers = OpenCLBufferPool(context: context)
     }
 
     func finish() throws {

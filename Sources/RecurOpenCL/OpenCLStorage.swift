@@ -1,24 +1,21 @@
 import COpenCL
 import RecurCore
 
-/// Tensor memory on an OpenCL device: one `cl_mem` buffer, released when the last tensor view goes away.
+/// Tensor memory on an OpenCL device: one `cl_mem` buffer from the backend's pool, handed back when the last
+/// tensor view goes away.
 final class OpenCLStorage: TensorStorage {
     let buffer: cl_mem
+    private let pool: OpenCLBufferPool
+    private let size: Int
 
-    init(context: OpenCLContext, count: Int, dtype: DType, owner: AnyObject) throws {
+    init(pool: OpenCLBufferPool, count: Int, dtype: DType, owner: AnyObject) throws {
         // OpenCL rejects empty buffers; an empty tensor still gets a valid handle.
-        let bytes = max(count, 1) * 4
-        var status: cl_int = CL_SUCCESS
-        guard let buffer = clCreateBuffer(context.context, cl_mem_flags(CL_MEM_READ_WRITE), bytes, nil, &status),
-              status == CL_SUCCESS
-        else {
-            throw BackendError.openCL("clCreateBuffer(\(bytes) bytes)", status)
-        }
-        self.buffer = buffer
+        (buffer, size) = try pool.take(byteCount: max(count, 1) * 4)
+        self.pool = pool
         super.init(count: count, dtype: dtype, owner: owner)
     }
 
     deinit {
-        clReleaseMemObject(buffer)
+        pool.give(buffer, size: size)
     }
 }

@@ -5,7 +5,7 @@ import Synchronization
 /// Training allocates the same activation shapes every batch (tens of megabytes per step). Fresh blocks of
 /// that size come from `mmap` and cost a page fault per 4 KiB on first touch, which measured as a large part
 /// of a step; blocks handed back here are reused instead. Sizes are rounded up to classes (eighths of a
-/// power of two) so that batches of slightly different lengths share blocks.
+/// power of two, `BlockSizeClass`) so that batches of slightly different lengths share blocks.
 final class CPUMemoryPool: Sendable {
     static let shared = CPUMemoryPool(capacityBytes: 1 << 30)
 
@@ -14,17 +14,9 @@ final class CPUMemoryPool: Sendable {
 
     init(capacityBytes: Int) { self.capacityBytes = capacityBytes }
 
-    /// Bytes of the block that will serve a request for `byteCount` bytes.
-    static func sizeClass(_ byteCount: Int) -> Int {
-        let bytes = max(byteCount, 64)
-        let power = 1 << (Int.bitWidth - (bytes - 1).leadingZeroBitCount)
-        let step = max(64, power / 8)
-        return (bytes + step - 1) / step * step
-    }
-
     /// A 64-byte aligned block of at least `byteCount` bytes (contents undefined); `size` is its class.
     func take(byteCount: Int) -> (pointer: UnsafeMutableRawPointer, size: Int) {
-        let size = Self.sizeClass(byteCount)
+        let size = BlockSizeClass.bytes(for: byteCount)
         let reused: UnsafeMutableRawPointer? = state.withLock { state in
             guard let block = state.blocks[size]?.popLast() else { return nil }
             state.cachedBytes -= size
