@@ -45,7 +45,8 @@ pretrain() {  # name, then recur pretrain arguments
         previous=$(cat "$runs/$name/seconds.partial" 2>/dev/null || echo 0)
     fi
     # The elapsed time so far survives an interruption, so the reported time covers the whole run.
-    ( while sleep 60; do echo "$(( previous + $(date +%s) - start ))" > "$runs/$name/seconds.partial" 2>/dev/null; done ) &
+    ( while sleep 60 && kill -0 $$ 2>/dev/null; do
+        echo "$(( previous + $(date +%s) - start ))" > "$runs/$name/seconds.partial" 2>/dev/null; done ) &
     local clock=$!
     $recur pretrain --device "$device" --out "$runs/$name" "$@" >> "$runs/$name.log" 2>&1 || { kill $clock; tail -5 "$runs/$name.log" >&2; return 1; }
     kill $clock
