@@ -21,7 +21,7 @@ extension OpenCLBackend {
         try requireEqualCounts("adamUpdate m", parameter, m)
         try requireEqualCounts("adamUpdate v", parameter, v)
         let (stepSize, biasCorrection2Sqrt) = hyper.coefficients(step: step)
-        try launchElementwise("adam_update", in: "optim", count: parameter.count, [
+        try launchElementwise("adam_update8", in: "optim", count: (parameter.count + 7) / 8, [
             .tensor(parameter), .tensor(gradient), .tensor(m), .tensor(v),
             .float(hyper.learningRate), .float(hyper.beta1), .float(hyper.beta2), .float(hyper.epsilon),
             .float(hyper.weightDecay), .int(hyper.decoupledWeightDecay ? 1 : 0),
