@@ -1,4 +1,4 @@
-// Fused optimizer updates with PyTorch's semantics, one parameter element per work-item.
+// Fused optimizer updates with PyTorch's semantics, one parameter element per work-item (Adam, the default: eight).
 // Per-step scalars (bias corrections, decayed rates) come from the host (OptimizerHyperparameters.swift)
 // so both backends use the very same numbers.
 
