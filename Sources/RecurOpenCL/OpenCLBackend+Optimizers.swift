@@ -8,7 +8,7 @@ extension OpenCLBackend {
             guard let momentumBuffer else { throw BackendError.invalidArgument("SGD with momentum needs a momentum buffer") }
             try requireEqualCounts("sgdUpdate momentum", parameter, momentumBuffer)
         }
-        try launchElementwise("sgd_update", in: "optim", count: parameter.count, [
+        try launchElementwise("sgd_update8", in: "optim", count: (parameter.count + 7) / 8, [
             .tensor(parameter), .tensor(gradient), .optional(hasMomentum ? momentumBuffer : nil),
             .int(hasMomentum ? 1 : 0), .int(step <= 1 ? 1 : 0),
             .float(hyper.learningRate), .float(hyper.momentum), .float(hyper.dampening), .int(hyper.nesterov ? 1 : 0),
@@ -39,7 +39,7 @@ extension OpenCLBackend {
             guard let momentumBuffer else { throw BackendError.invalidArgument("RMSprop with momentum needs a momentum buffer") }
             try requireEqualCounts("rmspropUpdate momentum", parameter, momentumBuffer)
         }
-        try launchElementwise("rmsprop_update", in: "optim", count: parameter.count, [
+        try launchElementwise("rmsprop_update8", in: "optim", count: (parameter.count + 7) / 8, [
             .tensor(parameter), .tensor(gradient), .tensor(squareAverage),
             .lengths(hasMomentum ? momentumBuffer : nil),  // (buffer, offset, hasMomentum)
             .float(hyper.learningRate), .float(hyper.alpha), .float(hyper.epsilon), .float(hyper.weightDecay),
@@ -50,7 +50,7 @@ extension OpenCLBackend {
     public func adagradUpdate(parameter: Tensor, gradient: Tensor, sum: Tensor, step: Int, hyper: AdagradHyper) throws {
         try requireEqualCounts("adagradUpdate", parameter, gradient)
         try requireEqualCounts("adagradUpdate sum", parameter, sum)
-        try launchElementwise("adagrad_update", in: "optim", count: parameter.count, [
+        try launchElementwise("adagrad_update8", in: "optim", count: (parameter.count + 7) / 8, [
             .tensor(parameter), .tensor(gradient), .tensor(sum),
             .float(hyper.clr(step: step)), .float(hyper.epsilon), .float(hyper.weightDecay), .int(parameter.count),
         ])
