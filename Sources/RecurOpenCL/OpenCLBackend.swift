@@ -60,8 +60,8 @@ public final class OpenCLBackend: Backend {
             context: context, device: chosen.info, sources: configuration.kernelSource,
             cache: OpenCLProgramCache(directory: configuration.cacheDirectory),
             buildOptions: Self.buildOptions(for: chosen.info, tiling: tiling))
-        placeholder = try OpenCLStorage(pool: context.buffers, count: 1, dtype: .int32, owner: self)
-        reductionPartials = try OpenCLStorage(pool: context.buffers, count: Self.reductionPartialCount, dtype: .float32, owner: self)
+        placeholder = try allocate(1, .int32)
+        reductionPartials = try allocate(Self.reductionPartialCount, .float32)
     }
 
     /// `-cl-std` from the device's OpenCL C version plus the tile sizes. No fast-math flags: results are

@@ -1,6 +1,5 @@
 import COpenCL
 import RecurCore
-import Synchronization
 
 /// Recycles the buffers of freed OpenCL tensors, as `CPUMemoryPool` does host blocks.
 ///
@@ -11,23 +10,17 @@ import Synchronization
 /// keeps up to `capacityBytes` and is emptied when the device refuses an allocation, before one retry.
 final class OpenCLBufferPool {
     private let context: cl_context
-    private let capacityBytes: Int
-    private let state = Mutex<(buffers: [Int: [cl_mem]], cachedBytes: Int)>(([:], 0))
+    private let buffers: BlockRecycler<cl_mem>
 
     init(context: cl_context, capacityBytes: Int = 1 << 30) {
         self.context = context
-        self.capacityBytes = capacityBytes
+        buffers = BlockRecycler(capacityBytes: capacityBytes)
     }
 
     /// A buffer of at least `byteCount` bytes (contents undefined); `size` is its class.
     func take(byteCount: Int) throws -> (buffer: cl_mem, size: Int) {
         let size = BlockSizeClass.bytes(for: byteCount)
-        let reused: cl_mem? = state.withLock { state in
-            guard let buffer = state.buffers[size]?.popLast() else { return nil }
-            state.cachedBytes -= size
-            return buffer
-        }
-        if let reused { return (reused, size) }
+        if let reused = buffers.reuse(size: size) { return (reused, size) }
         var status: cl_int = CL_SUCCESS
         if let buffer = clCreateBuffer(context, cl_mem_flags(CL_MEM_READ_WRITE), size, nil, &status), status == CL_SUCCESS {
             return (buffer, size)
@@ -42,23 +35,14 @@ final class OpenCLBufferPool {
 
     /// Takes a buffer back for reuse, or releases it when the pool is full.
     func give(_ buffer: cl_mem, size: Int) {
-        let kept = state.withLock { state in
-            guard state.cachedBytes + size <= capacityBytes else { return false }
-            state.buffers[size, default: []].append(buffer)
-            state.cachedBytes += size
-            return true
-        }
-        if !kept { clReleaseMemObject(buffer) }
+        if !buffers.keep(buffer, size: size) { clReleaseMemObject(buffer) }
     }
 
     /// Releases every cached buffer; returns how many bytes that freed.
     @discardableResult
     func drain() -> Int {
-        let (buffers, bytes) = state.withLock { state in
-            defer { state = ([:], 0) }
-            return (state.buffers.values.flatMap { $0 }, state.cachedBytes)
-        }
-        for buffer in buffers { clReleaseMemObject(buffer) }
+        let (released, bytes) = buffers.removeAll()
+        for buffer in released { clReleaseMemObject(buffer) }
         return bytes
     }
 

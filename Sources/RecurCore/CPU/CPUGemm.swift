@@ -230,8 +230,8 @@ enum CPUGemm {
     /// packA for a transposed operand, op(A)(i, p) = a[p * ld + i] (a weight gradient's dGᵀ): source row p holds
     /// column p of every panel. Each source row is walked once across the block's whole height, so A is read
     /// in sequence; walking panel by panel instead reads `count` lines ld apart per panel, which for
-    /// ld = 2^k floats all land in the same cache sets and come from L3 every time (it was 12% of an LSTM
-    /// training step).
+    /// ld = 2^k floats all land in the same cache sets and come from L3 every time (packing A was 12% of an
+    /// LSTM training step's profile).
     @inline(__always)
     private static func packTransposedA(
         _ a: Operand, row: Int, height: Int, depth: Int, count: Int, mr: Int, into packed: UnsafeMutablePointer<Float>

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Recycles the host blocks of freed CPU tensors.
 ///
 /// Training allocates the same activation shapes every batch (tens of megabytes per step). Fresh blocks of
@@ -9,30 +7,18 @@ import Synchronization
 final class CPUMemoryPool: Sendable {
     static let shared = CPUMemoryPool(capacityBytes: 1 << 30)
 
-    private let capacityBytes: Int
-    private let state = Mutex<(blocks: [Int: [UnsafeMutableRawPointer]], cachedBytes: Int)>(([:], 0))
+    private let blocks: BlockRecycler<UnsafeMutableRawPointer>
 
-    init(capacityBytes: Int) { self.capacityBytes = capacityBytes }
+    init(capacityBytes: Int) { blocks = BlockRecycler(capacityBytes: capacityBytes) }
 
     /// A 64-byte aligned block of at least `byteCount` bytes (contents undefined); `size` is its class.
     func take(byteCount: Int) -> (pointer: UnsafeMutableRawPointer, size: Int) {
         let size = BlockSizeClass.bytes(for: byteCount)
-        let reused: UnsafeMutableRawPointer? = state.withLock { state in
-            guard let block = state.blocks[size]?.popLast() else { return nil }
-            state.cachedBytes -= size
-            return block
-        }
-        return (reused ?? UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64), size)
+        return (blocks.reuse(size: size) ?? UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64), size)
     }
 
     /// Takes a block back for reuse, or frees it when the pool is full.
     func give(_ pointer: UnsafeMutableRawPointer, size: Int) {
-        let kept = state.withLock { state in
-            guard state.cachedBytes + size <= capacityBytes else { return false }
-            state.blocks[size, default: []].append(pointer)
-            state.cachedBytes += size
-            return true
-        }
-        if !kept { pointer.deallocate() }
+        if !blocks.keep(pointer, size: size) { pointer.deallocate() }
     }
 }
