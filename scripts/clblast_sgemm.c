@@ -54,49 +54,58 @@ int main(int argc, char **argv) {
         {"NN", 64, 1024, 384}, {"NN", 512, 512, 512}, {"NN", 4096, 1024, 128}, {"NT", 64, 1024, 256},
         {"NT", 64, 768, 256}, {"NT", 64, 2048, 512}, {"TN", 1024, 256, 4096},
     };
-    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
-        size_t m = shapes[s].m, n = shapes[s].n, k = shapes[s].k;
-        int ta = shapes[s].kind[0] == 'T', tb = shapes[s].kind[1] == 'T';
-        float *host = malloc(sizeof(float) * (m * k + k * n));
-        for (size_t i = 0; i < m * k + k * n; i++) host[i] = (float)rand() / RAND_MAX;
-        cl_mem a = clCreateBuffer(context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, sizeof(float) * m * k, host, &status);
-        cl_mem b = clCreateBuffer(context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, sizeof(float) * k * n, host + m * k, &status);
-        cl_mem c = clCreateBuffer(context, CL_MEM_READ_WRITE, sizeof(float) * m * n, NULL, &status);
-        free(host);
-        // Row-major: op(A) is m x k, stored k x m when transposed; likewise B.
-        size_t lda = ta ? m : k, ldb = tb ? k : n;
-        #define CALL CLBlastSgemm(CLBlastLayoutRowMajor, ta ? CLBlastTransposeYes : CLBlastTransposeNo, \
-            tb ? CLBlastTransposeYes : CLBlastTransposeNo, m, n, k, 1.0f, a, 0, lda, b, 0, ldb, 0.0f, c, 0, n, &queue, NULL)
-        double best = 1e30;
-        size_t set_count = sizeof xgemm_sets / sizeof xgemm_sets[0];
-        for (size_t set = 0; set <= set_count; set++) {
-            if (set > 0) {  // set 0: CLBlast's own parameters and its choice of direct or indirect kernel
-                size_t values[16];
-                for (int i = 0; i < 14; i++) values[i] = xgemm_sets[set - 1][i];
-                values[14] = 0; values[15] = 1;
-                const char *routine_name[] = {"XGEMM_MIN_INDIRECT_SIZE"};
-                size_t routine_value[] = {0};
-                if (CLBlastOverrideParameters(device, "Xgemm", CLBlastPrecisionSingle, 16, xgemm_names, values) != CLBlastSuccess ||
-                    CLBlastOverrideParameters(device, "GemmRoutine", CLBlastPrecisionSingle, 1, routine_name, routine_value) != CLBlastSuccess) {
-                    fprintf(stderr, "clblast_sgemm: parameter set %zu rejected\n", set);
-                    continue;
-                }
-            }
-            CLBlastStatusCode code = CALL;  // the first call compiles CLBlast's kernels
-            clFinish(queue);
-            if (code != CLBlastSuccess) { fprintf(stderr, "clblast_sgemm: set %zu: CLBlastSgemm failed (%d)\n", set, code); continue; }
-            double deadline = now() + 0.3;
-            while (now() < deadline) {
-                double start = now();
-                for (int r = 0; r < 4; r++) CALL;
-                clFinish(queue);
-                double seconds = (now() - start) / 4;
-                if (seconds < best) best = seconds;
+    enum { shape_count = sizeof shapes / sizeof shapes[0] };
+    double best[shape_count];
+    for (size_t s = 0; s < shape_count; s++) best[s] = 1e30;
+    // Sets outermost: an override stays in force, so CLBlast's own parameters (set 0) run for every shape first.
+    size_t set_count = sizeof xgemm_sets / sizeof xgemm_sets[0];
+    for (size_t set = 0; set <= set_count; set++) {
+        if (set > 0) {  // set 0: CLBlast's own parameters and its choice of direct or indirect kernel
+            size_t values[16];
+            for (int i = 0; i < 14; i++) values[i] = xgemm_sets[set - 1][i];
+            values[14] = 0; values[15] = 1;
+            const char *routine_name[] = {"XGEMM_MIN_INDIRECT_SIZE"};
+            size_t routine_value[] = {0};
+            if (CLBlastOverrideParameters(device, "Xgemm", CLBlastPrecisionSingle, 16, xgemm_names, values) != CLBlastSuccess ||
+                CLBlastOverrideParameters(device, "GemmRoutine", CLBlastPrecisionSingle, 1, routine_name, routine_value) != CLBlastSuccess) {
+                fprintf(stderr, "clblast_sgemm: parameter set %zu rejected\n", set);
+                continue;
             }
         }
-        if (best == 1e30) { fprintf(stderr, "clblast_sgemm: no parameter set ran %s\n", shapes[s].kind); return 1; }
-        printf("gemm %s %zux%zux%zu\t%.1f\n", shapes[s].kind, m, n, k, 2.0 * m * n * k / best / 1e9);
-        clReleaseMemObject(a); clReleaseMemObject(b); clReleaseMemObject(c);
+        for (size_t s = 0; s < shape_count; s++) {
+            size_t m = shapes[s].m, n = shapes[s].n, k = shapes[s].k;
+            int ta = shapes[s].kind[0] == 'T', tb = shapes[s].kind[1] == 'T';
+            float *host = malloc(sizeof(float) * (m * k + k * n));
+            for (size_t i = 0; i < m * k + k * n; i++) host[i] = (float)rand() / RAND_MAX;
+            cl_mem a = clCreateBuffer(context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, sizeof(float) * m * k, host, &status);
+            cl_mem b = clCreateBuffer(context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, sizeof(float) * k * n, host + m * k, &status);
+            cl_mem c = clCreateBuffer(context, CL_MEM_READ_WRITE, sizeof(float) * m * n, NULL, &status);
+            free(host);
+            // Row-major: op(A) is m x k, stored k x m when transposed; likewise B.
+            size_t lda = ta ? m : k, ldb = tb ? k : n;
+            #define CALL CLBlastSgemm(CLBlastLayoutRowMajor, ta ? CLBlastTransposeYes : CLBlastTransposeNo, \
+                tb ? CLBlastTransposeYes : CLBlastTransposeNo, m, n, k, 1.0f, a, 0, lda, b, 0, ldb, 0.0f, c, 0, n, &queue, NULL)
+            CLBlastStatusCode code = CALL;  // the first call compiles CLBlast's kernels
+            clFinish(queue);
+            if (code != CLBlastSuccess) {
+                fprintf(stderr, "clblast_sgemm: set %zu, %s %zux%zux%zu: CLBlastSgemm failed (%d)\n", set, shapes[s].kind, m, n, k, code);
+            } else {
+                double deadline = now() + 0.3;
+                while (now() < deadline) {
+                    double start = now();
+                    for (int r = 0; r < 4; r++) CALL;
+                    clFinish(queue);
+                    double seconds = (now() - start) / 4;
+                    if (seconds < best[s]) best[s] = seconds;
+                }
+            }
+            clReleaseMemObject(a); clReleaseMemObject(b); clReleaseMemObject(c);
+        }
+    }
+    for (size_t s = 0; s < shape_count; s++) {
+        if (best[s] == 1e30) { fprintf(stderr, "clblast_sgemm: no parameter set ran shape %zu\n", s); return 1; }
+        printf("gemm %s %zux%zux%zu\t%.1f\n", shapes[s].kind, shapes[s].m, shapes[s].n, shapes[s].k,
+               2.0 * shapes[s].m * shapes[s].n * shapes[s].k / best[s] / 1e9);
     }
     return 0;
 }
