@@ -33,8 +33,11 @@ struct EvalCommand: ParsableCommand {
         guard !tokenized.examples.isEmpty else { throw CLIError("\(data ?? "the --class files"): no examples to evaluate") }
         if tokenized.badRows.skippedRows > 0 { log("data after cleaning: \(tokenized.badRows)") }
         let encoded = try loaded.pipeline.encode(tokenized, vocabulary: loaded.vocabulary, labels: loaded.config.labels)
+        let progressLine = ProgressLine()
         let trainer = try Trainer(model: loaded.model, options: loaded.config.training, on: backend)
-        let predictions = try trainer.predict(evaluationBatches(sequences: encoded.sequences, labels: encoded.labels))
+        let predictions = try trainer.predict(evaluationBatches(sequences: encoded.sequences, labels: encoded.labels),
+                                            progress: { progressLine.update("eval", $0) })
+        progressLine.clear()
         let predicted = predictions.predictedClasses
         let report = ClassificationReport(labels: loaded.config.labels.names, targets: predictions.labels.map(Int.init),
                                           predictions: predicted)

@@ -13,6 +13,7 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Dropout on the pooled features.") var dropout: Float = 0.3
     @Option(help: "Dropout on the embeddings.") var embeddingDropout: Float = 0.1
     @Option(help: "Dropout between stacked recurrent layers.") var rnnDropout: Float = 0.2
+    @Option(help: "DropConnect on the hidden-to-hidden weights (weight drop), one mask per batch.") var weightDropout: Float = 0
 
     func config(vocabularySize: Int, classCount: Int) throws -> ClassifierConfig {
         guard let cellKind = RecurrentCellKind(rawValue: cell) else { throw ValidationError("--cell '\(cell)': expected lstm, gru or rnn") }
@@ -20,13 +21,15 @@ struct ModelOptions: ParsableArguments {
             throw ValidationError("--pooling '\(pooling)': expected last, mean, max or concat")
         }
         guard embeddingDim > 0, hidden > 0, layers > 0 else { throw ValidationError("--embedding-dim, --hidden and --layers must be positive") }
-        for (name, p) in [("--dropout", dropout), ("--embedding-dropout", embeddingDropout), ("--rnn-dropout", rnnDropout)] where !(0..<1).contains(p) {
+        for (name, p) in [("--dropout", dropout), ("--embedding-dropout", embeddingDropout), ("--rnn-dropout", rnnDropout),
+                          ("--weight-dropout", weightDropout)] where !(0..<1).contains(p) {
             throw ValidationError("\(name) \(p): must be in [0, 1)")
         }
         return ClassifierConfig(
             vocabularySize: vocabularySize, embeddingDimension: embeddingDim, hiddenSize: hidden, layers: layers,
             bidirectional: bidirectional, cell: cellKind, pooling: poolingKind, classCount: classCount,
-            embeddingDropout: embeddingDropout, interLayerDropout: rnnDropout, featureDropout: dropout, paddingIndex: 0)
+            embeddingDropout: embeddingDropout, interLayerDropout: rnnDropout, featureDropout: dropout, weightDropout: weightDropout,
+            paddingIndex: 0)
     }
 }
 

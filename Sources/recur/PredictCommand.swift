@@ -31,8 +31,11 @@ struct PredictCommand: ParsableCommand {
         }
         guard !allTexts.isEmpty else { throw CLIError("\(input ?? "input"): no texts to predict") }
         let sequences = allTexts.map { loaded.pipeline.encode($0, vocabulary: loaded.vocabulary) }
+        let progressLine = ProgressLine()
         let trainer = try Trainer(model: loaded.model, options: loaded.config.training, on: backend)
-        let predictions = try trainer.predict(evaluationBatches(sequences: sequences, labels: nil))
+        let predictions = try trainer.predict(evaluationBatches(sequences: sequences, labels: nil),
+                                            progress: { progressLine.update("predict", $0) })
+        progressLine.clear()
         let probabilitiesByText = predictions.probabilitiesByExample(count: allTexts.count)
 
         let labels = loaded.config.labels.names

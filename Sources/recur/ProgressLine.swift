@@ -1,4 +1,5 @@
 import Foundation
+import Recur
 
 /// A single self-rewriting status line on a terminal. When stderr is not a terminal (a log file, CI) the
 /// status is written as an ordinary line once a minute, so a long run's log still shows it moving.
@@ -25,6 +26,14 @@ final class ProgressLine {
         guard isTerminal, visible else { return }
         FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8))
         visible = false
+    }
+}
+
+extension ProgressLine {
+    /// "test  3200/25000 texts  14021 tok/s  ETA 1m40s"
+    func update(_ phase: String, _ p: PredictionProgress) {
+        update(String(format: "%@  %d/%d texts  %.0f tok/s", phase, p.texts, p.totalTexts, p.tokensPerSecond)
+               + "  ETA " + formatDuration(p.secondsLeft))
     }
 }
 

@@ -135,6 +135,7 @@ struct TrainCommand: ParsableCommand {
                                p.epoch, p.epochs, p.step, p.stepsInEpoch, p.loss, p.accuracy, p.tokensPerSecond)
                         + "  ETA " + formatDuration(p.epochSecondsLeft))
         }
+        session.predictionProgress = { phase, p in line.update(phase, p) }
         session.log = { message in
             line.clear()
             log(message)

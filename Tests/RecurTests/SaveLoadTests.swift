@@ -34,7 +34,12 @@ import Testing
     func probabilities(_ model: SentimentClassifier, _ vocabulary: Vocabulary, _ pipeline: TextPipeline, on backend: Backend) throws -> [[Float]] {
         let sequences = Self.texts.map { pipeline.encode($0, vocabulary: vocabulary) }
         let batches = evaluationBatches(sequences: sequences, labels: nil, batchSize: 3)
-        let predictions = try Trainer(model: model, options: TrainingOptions(), on: backend).predict(batches)
+        var reports: [PredictionProgress] = []
+        let predictions = try Trainer(model: model, options: TrainingOptions(), on: backend).predict(batches) { reports.append($0) }
+        // One progress report per batch, counting up to every text with nothing left.
+        var counted = 0
+        #expect(reports.map(\.texts) == batches.map { counted += $0.batchSize; return counted })
+        #expect(reports.last?.totalTexts == Self.texts.count && reports.last?.secondsLeft == 0)
         return predictions.probabilitiesByExample(count: Self.texts.count)
     }
 

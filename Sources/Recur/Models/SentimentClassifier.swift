@@ -10,6 +10,7 @@ public final class SentimentClassifier: ParameterContainer {
     public let fc: Linear
 
     private var saved: (embeddingMask: Tensor?, featureMasks: [Tensor])?
+    private let weightDrop = WeightDrop()
 
     public var parameters: [Parameter] { embedding.parameters + rnn.parameters + fc.parameters }
 
@@ -35,6 +36,11 @@ public final class SentimentClassifier: ParameterContainer {
                         inputTable: InputProjectionTable? = nil, on backend: Backend) throws -> Tensor {
         precondition(inputTable == nil || dropoutSeed == nil, "an input projection table is for inference only")
         var embeddingMask: Tensor?
+        if let seed = dropoutSeed, config.weightDropout > 0 {
+            if weightDrop.isApplied { try weightDrop.restore(maskGradients: false, on: backend) }  // a step that failed
+            try weightDrop.apply(to: rnn.layers.flatMap { $0.map(\.weightHH) }, p: config.weightDropout,
+                                 seed: seed &+ 11, on: backend)
+        }
         let recurrent: RecurrentStack.Result
         if let inputTable {
             recurrent = try rnn.forward(projectedInputs: try inputTable.gather(tokens, on: backend), lengths: lengths, on: backend)
@@ -81,6 +87,12 @@ public final class SentimentClassifier: ParameterContainer {
 
     /// Accumulates every parameter's gradient from the gradient of the loss w.r.t. the logits.
     public func backward(dLogits: Tensor, on backend: Backend) throws {
+        try propagate(dLogits: dLogits, on: backend)
+        // The raw recurrent weights come back once their gradient (taken w.r.t. the dropped ones) is masked.
+        if weightDrop.isApplied { try weightDrop.restore(maskGradients: true, on: backend) }
+    }
+
+    private func propagate(dLogits: Tensor, on backend: Backend) throws {
         guard let saved else { preconditionFailure("backward before forward") }
         let dFeatures = try fc.backward(dLogits, on: backend)
         // While fine-tuning with frozen lower groups, the gradient need not travel below the lowest group that trains.

@@ -73,9 +73,12 @@ public final class Trainer {
     }
 
     /// Class probabilities (and the mean loss, when labeled) without dropout or updates.
-    public func predict(_ batches: [Batch]) throws -> Predictions {
+    public func predict(_ batches: [Batch], progress: ((PredictionProgress) -> Void)? = nil) throws -> Predictions {
         var result = Predictions()
         var lossSum = 0.0
+        let start = DispatchTime.now().uptimeNanoseconds
+        let totalTexts = batches.reduce(0) { $0 + $1.batchSize }, totalTokens = batches.reduce(0) { $0 + $1.tokenCount }
+        var textsDone = 0, tokensDone = 0
         let inputTable = try model.inputProjectionTable(
             forTokens: batches.reduce(0) { $0 + $1.maxLength * $1.batchSize }, on: backend)
         for batch in batches {
@@ -97,6 +100,13 @@ public final class Trainer {
                 result.probabilities.append(Array(probabilities[(row * classes)..<((row + 1) * classes)]))
             }
             result.exampleIndices += batch.exampleIndices
+            if let progress {
+                textsDone += batch.batchSize
+                tokensDone += batch.tokenCount
+                let rate = Double(tokensDone) / max(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, 1e-9)
+                progress(PredictionProgress(texts: textsDone, totalTexts: totalTexts, tokensPerSecond: rate,
+                                            secondsLeft: Double(totalTokens - tokensDone) / max(rate, 1e-9)))
+            }
         }
         result.loss = result.labels.isEmpty ? 0 : lossSum / Double(result.labels.count)
         return result

@@ -37,6 +37,15 @@ public struct TrainingProgress: Sendable {
     public var epochSecondsLeft: Double
 }
 
+/// A live view of an inference pass (validation, test, eval, predict), for progress lines.
+public struct PredictionProgress: Sendable {
+    public var texts: Int
+    public var totalTexts: Int
+    public var tokensPerSecond: Double
+    /// Seconds left at the current rate (by tokens: batches come bucketed by length, not in text order).
+    public var secondsLeft: Double
+}
+
 /// The index of the largest value (the first one on ties); 0 for an empty row.
 public func argmax<Row: Collection>(_ row: Row) -> Int where Row.Element == Float, Row.Index == Int {
     guard var best = row.indices.first else { return 0 }

@@ -17,6 +17,8 @@ public final class TrainingSession {
     public let testExamples: [LabeledExample]
     /// Live progress (a terminal line); per-epoch summaries go to `log`.
     public var progress: ((TrainingProgress) -> Void)?
+    /// Live progress of the validation and test passes, named "valid" or "test".
+    public var predictionProgress: ((String, PredictionProgress) -> Void)?
     public var log: (String) -> Void = { print($0) }
 
     public init(runFolder: RunFolder, config: RunConfig, trainer: Trainer, backend: Backend, train: EncodedDataset,
@@ -97,7 +99,7 @@ public final class TrainingSession {
                                        validAccuracy: nil, learningRate: stats.learningRate, seconds: stats.seconds,
                                        tokensPerSecond: Double(stats.tokens) / max(stats.seconds, 1e-9))
             if let validBatches {
-                let predictions = try trainer.predict(validBatches)
+                let predictions = try trainer.predict(validBatches, progress: predictionProgress.map { f in { f("valid", $0) } })
                 metrics.validLoss = predictions.loss
                 metrics.validAccuracy = predictions.accuracy
             }
@@ -139,7 +141,7 @@ public final class TrainingSession {
             report.valid = classificationReport(try trainer.predict(validBatches))
         }
         if let test {
-            let predictions = try trainer.predict(evaluationBatches(test))
+            let predictions = try trainer.predict(evaluationBatches(test), progress: predictionProgress.map { f in { f("test", $0) } })
             report.test = classificationReport(predictions)
             log("test (best epoch \(state.bestEpoch)):\n" + report.test!.text)
         }
