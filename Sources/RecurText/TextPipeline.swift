@@ -2,19 +2,22 @@
 public struct TextPipelineConfig: Codable, Hashable, Sendable {
     public var cleaning: CleaningOptions
     public var tokenizer: TokenizerConfig
-    /// Keep the first `maxLength` tokens of each text (nil: no limit).
+    /// At most `maxLength` tokens of each text (nil: no limit), chosen by `truncation`.
     public var maxLength: Int?
+    /// Which tokens a long text keeps; nil (configs saved before the option) is `.head`.
+    public var truncation: Truncation?
     /// Put before every text's tokens (within `maxLength`). A classifier started from a language model gets
     /// `<eos>`: the LM read every document after one, so its state settles on that token as it learned to.
     public var startToken: String?
 
     public init(
         cleaning: CleaningOptions = CleaningOptions(), tokenizer: TokenizerConfig = TokenizerConfig(kind: .words),
-        maxLength: Int? = nil, startToken: String? = nil
+        maxLength: Int? = nil, truncation: Truncation? = nil, startToken: String? = nil
     ) {
         self.cleaning = cleaning
         self.tokenizer = tokenizer
         self.maxLength = maxLength
+        self.truncation = truncation
         self.startToken = startToken
     }
 }
@@ -97,9 +100,7 @@ public struct TextPipeline: Sendable {
     }
 
     private func encode(tokens: [String], vocabulary: Vocabulary) -> [Int32] {
-        guard let startToken = config.startToken, !tokens.isEmpty else {
-            return vocabulary.encode(tokens, maxLength: config.maxLength)
-        }
-        return vocabulary.encode([startToken] + tokens, maxLength: config.maxLength)
+        let started = config.startToken.map { tokens.isEmpty ? tokens : [$0] + tokens } ?? tokens
+        return vocabulary.encode(config.maxLength.map { (config.truncation ?? .head).keep($0, of: started) } ?? started)
     }
 }

@@ -32,7 +32,9 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup(title: "Fine-tuning") var fineTuning: FineTuningOptions
     @OptionGroup(title: "Reading") var reader: ReaderOptions
     @OptionGroup(title: "Text") var text: TextOptions
-    @Option(help: "Keep the first N tokens of each text.") var maxLen = 400
+    @Option(help: "Read at most N tokens of each text.") var maxLen = 400
+    @Option(help: "Which tokens of a longer text to keep: head, tail, or head-tail (the first quarter and the last three quarters).")
+    var truncate = "head"
     @OptionGroup(title: "Model") var model: ModelOptions
     @OptionGroup(title: "Optimization") var optimization: OptimizationOptions
     @OptionGroup var device: DeviceOption
@@ -80,12 +82,18 @@ struct TrainCommand: ParsableCommand {
         let labelCounts = try labels.validateForTraining(trainExamples)
 
         // Text pipeline and vocabulary, from the training split only.
-        // Started from a pretrained encoder, the text must be tokenized as it was; only --max-len is ours.
+        // Started from a pretrained encoder, the text must be tokenized as it was; only --max-len and --truncate are ours.
         var textConfig = try previous?.text ?? text.pipelineConfig(maxLength: maxLen)
-        if previous == nil, let encoder {
-            let maxLength = textConfig.maxLength
-            textConfig = encoder.text
-            textConfig.maxLength = maxLength
+        if previous == nil {
+            guard let truncation = Truncation(rawValue: truncate) else {
+                throw ValidationError("--truncate '\(truncate)': expected head, tail or head-tail")
+            }
+            if let encoder {
+                let maxLength = textConfig.maxLength
+                textConfig = encoder.text
+                textConfig.maxLength = maxLength
+            }
+            textConfig.truncation = truncation
         }
         let pipeline = try TextPipeline(textConfig)
         func tokenize(_ examples: [LabeledExample], _ name: String) throws -> TokenizedExamples {

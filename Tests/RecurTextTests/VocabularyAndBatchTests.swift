@@ -159,3 +159,25 @@ extension PipelineTests {
     #expect(try balancedSample(examples, count: 51, seed: 5) != sample)
     #expect(throws: TextDataError.self) { try balancedSample(examples, count: 250, seed: 1) }
 }
+
+extension PipelineTests {
+    /// A long text keeps its first, its last, or its first quarter and last three quarters of --max-len tokens;
+    /// a short one is read whole either way.
+    @Test func truncationKeepsHeadTailOrBoth() throws {
+        let words = (0..<10).map { "w\($0)" }
+        let vocabulary = try Vocabulary(tokens: ["<pad>", "<unk>"] + words)
+        let text = words.joined(separator: " ")
+        func encoded(_ truncation: Truncation?, maxLength: Int = 8) throws -> [Int32] {
+            try TextPipeline(TextPipelineConfig(maxLength: maxLength, truncation: truncation)).encode(text, vocabulary: vocabulary)
+        }
+        #expect(try encoded(nil) == Array(2...9))
+        #expect(try encoded(.head) == Array(2...9))
+        #expect(try encoded(.tail) == Array(4...11))
+        #expect(try encoded(.headTail) == [2, 3] + Array(6...11))
+        #expect(try encoded(.headTail, maxLength: 3) == Array(9...11))
+        #expect(try encoded(.tail, maxLength: 20) == Array(2...11))
+        // Configs saved before the option decode as head.
+        let old = try JSONDecoder().decode(TextPipelineConfig.self, from: Data(#"{"cleaning":{},"tokenizer":{"kind":"words"},"maxLength":8}"#.utf8))
+        #expect(old.truncation == nil && old.maxLength == 8)
+    }
+}
