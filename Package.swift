@@ -2,7 +2,7 @@
 import PackageDescription
 
 // The CPU backend's SIMD kernels are scalarized without a raised target CPU (see README, "Performance"):
-// build them for the machine that compiles them. RECUR_TARGET_CPU overrides it (e.g. x86-64-v3 for a
+// build them for the machine that compiles them. RECUR_TARGET_CPU overrides it (an LLVM CPU name, e.g. haswell for a
 // portable binary).
 let targetCPU = Context.environment["RECUR_TARGET_CPU"] ?? "native"
 // Debug builds (what `swift test` builds) optimize them too: unoptimized SIMD code is ~1000x slower, too

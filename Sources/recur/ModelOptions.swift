@@ -46,7 +46,8 @@ struct OptimizationOptions: ParsableArguments {
     @Option(help: "Decay factor for exponential (per epoch) and step schedules.") var gamma: Double = 0.5
     @Option(help: "Epochs between decays for the step schedule.") var stepEpochs = 2
     @Option(help: "Clip the global gradient norm to this (0: off).") var clipNorm: Float = 5
-    @Option(help: "Stop after this many epochs without a better validation accuracy (0: never).") var patience = 3
+    @Option(help: "Stop after this many epochs without a better monitored validation figure (0: never).") var patience = 3
+    @Option(help: "What picks the best epoch and early stopping watches: valid-accuracy or valid-loss.") var monitor = "valid-accuracy"
     @Option(help: "Class weights for the loss: none, balanced, or comma-separated numbers in label order.") var classWeights = "none"
     @Option(help: "Random seed: the same seed repeats a run on the same backend.") var seed: UInt64 = 1
     @Option(help: "Probability of replacing a training token by <unk> (word dropout).") var wordDropout: Float = 0.1
@@ -71,6 +72,10 @@ struct OptimizationOptions: ParsableArguments {
         options.schedule = LearningRateSchedule(kind: kind, warmupSteps: warmup, gamma: gamma, stepEpochs: stepEpochs)
         options.clipNorm = clipNorm
         options.patience = patience
+        guard let monitor = ValidationMonitor(rawValue: monitor) else {
+            throw ValidationError("--monitor '\(monitor)': expected valid-accuracy or valid-loss")
+        }
+        options.monitor = monitor
         options.seed = seed
         guard (0..<1).contains(wordDropout) else { throw ValidationError("--word-dropout must be in [0, 1)") }
         options.wordDropout = wordDropout

@@ -10,6 +10,8 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     public var clipNorm: Float = 5
     /// Stop after this many epochs without a better validation score (0 = never); the best weights are restored.
     public var patience = 3
+    /// Which validation figure is the score.
+    public var monitor = ValidationMonitor.validAccuracy
     public var seed: UInt64 = 1
     public var classWeights: [Float]?
     /// Probability of replacing each training token by `<unk>` (word dropout, Iyyer et al. 2015): it keeps
@@ -20,7 +22,7 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     public init() {}
 
     private enum CodingKeys: String, CodingKey {
-        case epochs, batchSize, optimizer, schedule, clipNorm, patience, seed, classWeights, wordDropout, fineTuning
+        case epochs, batchSize, optimizer, schedule, clipNorm, patience, monitor, seed, classWeights, wordDropout, fineTuning
     }
 
     // Fields added later decode with their defaults from older run folders.
@@ -32,6 +34,7 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
         schedule = try c.decode(LearningRateSchedule.self, forKey: .schedule)
         clipNorm = try c.decode(Float.self, forKey: .clipNorm)
         patience = try c.decode(Int.self, forKey: .patience)
+        monitor = try c.decodeIfPresent(ValidationMonitor.self, forKey: .monitor) ?? .validAccuracy
         seed = try c.decode(UInt64.self, forKey: .seed)
         classWeights = try c.decodeIfPresent([Float].self, forKey: .classWeights)
         wordDropout = try c.decodeIfPresent(Float.self, forKey: .wordDropout) ?? 0

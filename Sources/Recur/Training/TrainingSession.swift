@@ -38,10 +38,16 @@ public final class TrainingSession {
         var epoch: Int
         var globalStep: Int
         var optimizerSteps: Int
-        var bestAccuracy: Double
+        /// The best epoch's monitored score (higher is better; see `ValidationMonitor`).
+        var bestScore: Double
         var bestEpoch: Int
         var epochsWithoutImprovement: Int
         var history: [EpochMetrics]
+
+        // Checkpoints written before `--monitor` existed call the score bestAccuracy.
+        private enum CodingKeys: String, CodingKey {
+            case epoch, globalStep, optimizerSteps, bestScore = "bestAccuracy", bestEpoch, epochsWithoutImprovement, history
+        }
     }
 
     /// The final report, as written to `report.json`.
@@ -59,7 +65,7 @@ public final class TrainingSession {
     public func run(resume: Bool = false) throws -> Report {
         let options = config.training
         let parameters = trainer.model.parameters
-        var state = CheckpointState(epoch: 0, globalStep: 0, optimizerSteps: 0, bestAccuracy: -1, bestEpoch: 0,
+        var state = CheckpointState(epoch: 0, globalStep: 0, optimizerSteps: 0, bestScore: -.greatestFiniteMagnitude, bestEpoch: 0,
                                     epochsWithoutImprovement: 0, history: [])
         if resume { state = try loadCheckpoint() }
 
@@ -109,10 +115,10 @@ public final class TrainingSession {
                 .write(to: runFolder.curves, atomically: true, encoding: .utf8)
 
             // Without validation data the latest epoch counts as the best.
-            let score = metrics.validAccuracy ?? Double(epoch)
-            let improved = score > state.bestAccuracy
+            let score = options.monitor.score(metrics) ?? Double(epoch)
+            let improved = state.bestEpoch == 0 || score > state.bestScore
             if improved {
-                state.bestAccuracy = score
+                state.bestScore = score
                 state.bestEpoch = epoch
                 state.epochsWithoutImprovement = 0
                 try snapshot()
@@ -126,7 +132,7 @@ public final class TrainingSession {
             state.optimizerSteps = trainer.optimizer.stepCount
             try saveCheckpoint(state)
             if options.patience > 0, state.epochsWithoutImprovement >= options.patience {
-                log("early stopping: no better validation accuracy for \(options.patience) epochs; best was epoch \(state.bestEpoch)")
+                log("early stopping: no better \(options.monitor.description) for \(options.patience) epochs; best was epoch \(state.bestEpoch)")
                 break
             }
         }
@@ -191,7 +197,7 @@ public final class TrainingSession {
         let state = try Checkpoint.load(CheckpointState.self, into: trainer.model.parameters, optimizer: trainer.optimizer,
                                         stepCount: \.optimizerSteps, from: runFolder.checkpoint, on: backend)
         trainer.globalStep = state.globalStep
-        log("resuming after epoch \(state.epoch) (step \(state.globalStep)), best validation accuracy \(String(format: "%.4f", state.bestAccuracy)) at epoch \(state.bestEpoch)")
+        log("resuming after epoch \(state.epoch) (step \(state.globalStep)), best \(config.training.monitor.description) \(String(format: "%.4f", config.training.monitor.figure(state.bestScore))) at epoch \(state.bestEpoch)")
         return state
     }
 }
