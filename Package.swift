@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 // The CPU backend's SIMD kernels are scalarized without a raised target CPU (see README, "Performance"):
@@ -22,6 +22,14 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // `recur serve`: HTTP on Hummingbird 2, graceful shutdown, Prometheus metrics.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // `recur export --format onnx`: onnx.proto's generated Swift code is committed (Sources/RecurONNX/Generated).
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0", traits: []),
     ],
     targets: [
         .systemLibrary(
@@ -42,17 +50,42 @@ let package = Package(
         ),
         .target(name: "RecurText"),
         .target(name: "Recur", dependencies: ["RecurCore", "RecurText"]),
+        .target(
+            name: "RecurServe",
+            dependencies: [
+                "Recur", "RecurCore", "RecurText",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "RecurONNX",
+            dependencies: ["Recur", "RecurCore", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
         .executableTarget(
             name: "recur",
             dependencies: [
-                "Recur", "RecurCore", "RecurOpenCL", "RecurText",
+                "Recur", "RecurCore", "RecurOpenCL", "RecurText", "RecurServe", "RecurONNX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "RecurCoreTests", dependencies: ["RecurCore"]),
         .testTarget(name: "RecurTextTests", dependencies: ["RecurText"]),
         .testTarget(name: "RecurOpenCLTests", dependencies: ["RecurOpenCL", "RecurCore"]),
         .testTarget(name: "RecurTests", dependencies: ["Recur", "RecurCore", "RecurOpenCL", "RecurText"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "RecurServeTests",
+            dependencies: [
+                "RecurServe", "Recur", "RecurCore", "RecurOpenCL", "RecurText",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(name: "RecurONNXTests", dependencies: ["RecurONNX", "Recur", "RecurCore", "RecurText"]),
     ],
     swiftLanguageModes: [.v5]
 )

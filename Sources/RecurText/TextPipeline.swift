@@ -99,7 +99,8 @@ public struct TextPipeline: Sendable {
         encode(tokens: tokens(for: text), vocabulary: vocabulary)
     }
 
-    private func encode(tokens: [String], vocabulary: Vocabulary) -> [Int32] {
+    /// Token ids for tokens from `tokens(for:)`: start token, truncation to `maxLength`, vocabulary lookup.
+    public func encode(tokens: [String], vocabulary: Vocabulary) -> [Int32] {
         let started = config.startToken.map { tokens.isEmpty ? tokens : [$0] + tokens } ?? tokens
         return vocabulary.encode(config.maxLength.map { (config.truncation ?? .head).keep($0, of: started) } ?? started)
     }

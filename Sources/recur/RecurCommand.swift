@@ -1,10 +1,10 @@
 import ArgumentParser
 
 @main
-struct RecurCommand: ParsableCommand {
+struct RecurCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "recur",
         abstract: "Train recurrent sentiment classifiers on OpenCL devices or the CPU.",
-        subcommands: [TrainCommand.self, PretrainCommand.self, NeighborsCommand.self, GenerateCommand.self, EvalCommand.self, PredictCommand.self, DevicesCommand.self, BenchCommand.self]
+        subcommands: [TrainCommand.self, PretrainCommand.self, NeighborsCommand.self, GenerateCommand.self, EvalCommand.self, PredictCommand.self, ServeCommand.self, DevicesCommand.self, BenchCommand.self]
     )
 }

@@ -120,7 +120,8 @@ struct TrainCommand: ParsableCommand {
         if let encoder { modelConfig = encoder.classifierConfig(head: modelConfig) }
         var trainingOptions = try optimization.options(labelCounts: labelCounts)
         trainingOptions.fineTuning = try fineTuning.fineTuning()
-        let config = previous ?? RunConfig(model: modelConfig, text: textConfig, labels: labels, training: trainingOptions)
+        let config = previous ?? RunConfig(model: modelConfig, text: textConfig, labels: labels, training: trainingOptions,
+                                             trainingLabelCounts: labelCounts)
         try runFolder.create()
         try runFolder.writeConfig(config)
         if !resume { try vocabulary.write(to: runFolder.vocabulary.path) }

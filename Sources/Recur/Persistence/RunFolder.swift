@@ -10,12 +10,17 @@ public struct RunConfig: Codable, Sendable {
     public var text: TextPipelineConfig
     public var labels: LabelSet
     public var training: TrainingOptions
+    /// Training examples per label (in `labels` order), so a server can compare what it predicts with the mix
+    /// the model learned from; nil in configs saved before it was recorded.
+    public var trainingLabelCounts: [Int]?
 
-    public init(model: ClassifierConfig, text: TextPipelineConfig, labels: LabelSet, training: TrainingOptions) {
+    public init(model: ClassifierConfig, text: TextPipelineConfig, labels: LabelSet, training: TrainingOptions,
+                trainingLabelCounts: [Int]? = nil) {
         self.model = model
         self.text = text
         self.labels = labels
         self.training = training
+        self.trainingLabelCounts = trainingLabelCounts
     }
 }
 

@@ -72,14 +72,17 @@ public final class Trainer {
         return (value, countCorrect(probabilities, labels: batch.labels))
     }
 
-    /// Class probabilities (and the mean loss, when labeled) without dropout or updates.
-    public func predict(_ batches: [Batch], progress: ((PredictionProgress) -> Void)? = nil) throws -> Predictions {
+    /// Class probabilities (and the mean loss, when labeled) without dropout or updates. A caller that predicts
+    /// again and again (a server) passes the `inputTable` it keeps; otherwise one is built for this pass when
+    /// the pass reads more tokens than the vocabulary has words.
+    public func predict(_ batches: [Batch], inputTable: InputProjectionTable? = nil,
+                        progress: ((PredictionProgress) -> Void)? = nil) throws -> Predictions {
         var result = Predictions()
         var lossSum = 0.0
         let start = DispatchTime.now().uptimeNanoseconds
         let totalTexts = batches.reduce(0) { $0 + $1.batchSize }, totalTokens = batches.reduce(0) { $0 + $1.tokenCount }
         var textsDone = 0, tokensDone = 0
-        let inputTable = try model.inputProjectionTable(
+        let inputTable = try inputTable ?? model.inputProjectionTable(
             forTokens: batches.reduce(0) { $0 + $1.maxLength * $1.batchSize }, on: backend)
         for batch in batches {
             let (tokens, lengths, targets) = try upload(batch)
