@@ -32,15 +32,16 @@ public enum PredictionQueueError: Error, CustomStringConvertible {
 }
 
 /// Dynamic batching, as TorchServe and Triton do it: requests from any number of connections wait here and
-/// one worker thread, the only one that touches the backend, runs them in shared forward passes of up to
-/// `maxBatch` texts. While a pass runs, newcomers gather; an idle worker holds a lone request for at most
-/// `maxDelayMilliseconds` for company. Reloads run on the same thread, between passes, so no request is
+/// worker threads, one per backend (each the only thread that touches its backend, each with its own replica
+/// of every model, as Triton's instance groups), run them in shared forward passes of up to `maxBatch` texts.
+/// While passes run, newcomers gather; an idle worker holds a lone request for at most `maxDelayMilliseconds`
+/// for company. A reload waits until no pass is running and holds new passes meanwhile, so no request is
 /// dropped: texts encoded by the old model finish on it, later ones go to the new one.
 ///
 /// As a `Service` it lives in the server's service group: on graceful shutdown it stops taking requests,
 /// finishes every one already queued, and ends its thread.
 public final class PredictionQueue: Service, @unchecked Sendable {
-    public let backend: Backend
+    public let backends: [Backend]
     public let limits: ServeLimits
     let metrics: ServeMetrics
 
@@ -63,24 +64,35 @@ public final class PredictionQueue: Service, @unchecked Sendable {
     private var queuedTexts = 0
     private var reloads: [ReloadJob] = []
     private var stopping = false
-    private var workerFinished = false
+    /// Workers running a pass or a reload.
+    private var busyWorkers = 0
+    private var finishedWorkers = 0
     private var onWorkerFinished: [CheckedContinuation<Void, Never>] = []
 
-    /// Loads every `(name, folder)` on `backend`, in order; the first is the default model.
-    public init(models folders: [(name: String, folder: RunFolder)], backend: Backend, limits: ServeLimits = ServeLimits(),
+    /// Loads every `(name, folder)` on each backend, in order (the first model is the default), and starts one
+    /// worker per backend.
+    public init(models folders: [(name: String, folder: RunFolder)], backends: [Backend], limits: ServeLimits = ServeLimits(),
                 metrics: ServeMetrics = ServeMetrics()) throws {
-        self.backend = backend
+        precondition(!backends.isEmpty && !folders.isEmpty)
+        self.backends = backends
         self.limits = limits
         self.metrics = metrics
         for (name, folder) in folders {
-            let model = try ServedModel(name: name, folder: folder, on: backend)
+            let model = try ServedModel(name: name, folder: folder, on: backends)
             models[name] = model
             modelOrder.append(name)
             metrics.modelLoaded(model)
         }
-        let thread = Thread { [self] in workLoop() }
-        thread.name = "recur-inference"
-        thread.start()
+        for worker in backends.indices {
+            let thread = Thread { [self] in workLoop(worker) }
+            thread.name = "recur-infer-\(worker)"
+            thread.start()
+        }
+    }
+
+    public convenience init(models folders: [(name: String, folder: RunFolder)], backend: Backend,
+                            limits: ServeLimits = ServeLimits(), metrics: ServeMetrics = ServeMetrics()) throws {
+        try self.init(models: folders, backends: [backend], limits: limits, metrics: metrics)
     }
 
     // MARK: Asking
@@ -125,7 +137,7 @@ public final class PredictionQueue: Service, @unchecked Sendable {
                                    continuation: continuation))
             queuedTexts += sequences.count
             metrics.queueDepth(queuedTexts)
-            condition.signal()
+            condition.broadcast()
         }
     }
 
@@ -151,7 +163,7 @@ public final class PredictionQueue: Service, @unchecked Sendable {
             defer { condition.unlock() }
             if stopping { return continuation.resume(throwing: PredictionQueueError.shuttingDown) }
             reloads.append(ReloadJob(name: name, continuation: continuation))
-            condition.signal()
+            condition.broadcast()
         }
     }
 
@@ -169,25 +181,29 @@ public final class PredictionQueue: Service, @unchecked Sendable {
             condition.lock()
             defer { condition.unlock() }
             stopping = true
-            if workerFinished { return continuation.resume() }
+            if finishedWorkers == backends.count { return continuation.resume() }
             onWorkerFinished.append(continuation)
-            condition.signal()
+            condition.broadcast()
         }
     }
 
     // MARK: The worker
 
-    private func workLoop() {
+    private func workLoop(_ worker: Int) {
         while let work = nextWork() {
             switch work {
             case let .reload(jobs): runReloads(jobs)
-            case let .batch(model, requests): runBatch(model, requests)
+            case let .batch(model, requests): runBatch(model, requests, worker: worker)
             }
+            condition.lock()
+            busyWorkers -= 1
+            condition.broadcast()
+            condition.unlock()
         }
         condition.lock()
-        workerFinished = true
-        let finished = onWorkerFinished
-        onWorkerFinished = []
+        finishedWorkers += 1
+        let finished = finishedWorkers == backends.count ? onWorkerFinished : []
+        if !finished.isEmpty { onWorkerFinished = [] }
         condition.unlock()
         for continuation in finished { continuation.resume() }
     }
@@ -197,7 +213,8 @@ public final class PredictionQueue: Service, @unchecked Sendable {
         case batch(ServedModel, [Waiting])
     }
 
-    /// Waits for work; nil once stopping with nothing left. A batch is the oldest request plus, in arrival
+    /// Waits for work and counts the caller busy; nil once stopping with nothing left. A reload is taken when
+    /// no worker is busy (and holds back new passes until then). A batch is the oldest request plus, in arrival
     /// order, later requests for the same model while they fit in `maxBatch` texts; it is taken when full,
     /// when the oldest has waited `maxDelayMilliseconds`, or at shutdown.
     private func nextWork() -> Work? {
@@ -205,7 +222,12 @@ public final class PredictionQueue: Service, @unchecked Sendable {
         defer { condition.unlock() }
         while true {
             if !reloads.isEmpty {
+                if busyWorkers > 0 {
+                    condition.wait()
+                    continue
+                }
                 defer { reloads = [] }
+                busyWorkers += 1
                 return .reload(reloads)
             }
             guard let first = waiting.first else {
@@ -232,6 +254,7 @@ public final class PredictionQueue: Service, @unchecked Sendable {
             }
             waiting = kept
             queuedTexts -= texts
+            busyWorkers += 1
             metrics.queueDepth(queuedTexts)
             return .batch(first.model, taken)
         }
@@ -241,14 +264,14 @@ public final class PredictionQueue: Service, @unchecked Sendable {
         waiting.reduce(0) { $0 + ($1.model === model ? $1.sequences.count : 0) }
     }
 
-    private func runBatch(_ model: ServedModel, _ requests: [Waiting]) {
+    private func runBatch(_ model: ServedModel, _ requests: [Waiting], worker: Int) {
         let started = DispatchTime.now().uptimeNanoseconds
         for request in requests { metrics.queued(nanoseconds: started - request.enqueued) }
         let sequences = requests.flatMap(\.sequences)
         metrics.batch(texts: sequences.count)
         do {
             // A request longer than maxBatch texts runs as several passes of maxBatch.
-            let probabilities = try model.probabilities(sequences, batchSize: limits.maxBatch)
+            let probabilities = try model.probabilities(sequences, batchSize: limits.maxBatch, replica: worker)
             var offset = 0
             for request in requests {
                 request.continuation.resume(returning: Array(probabilities[offset..<(offset + request.sequences.count)]))
@@ -268,7 +291,7 @@ public final class PredictionQueue: Service, @unchecked Sendable {
                     let old = try model(named: name)
                     let fresh: ServedModel
                     do {
-                        fresh = try ServedModel(name: name, folder: old.folder, generation: old.generation + 1, on: backend)
+                        fresh = try ServedModel(name: name, folder: old.folder, generation: old.generation + 1, on: backends)
                     } catch {
                         metrics.reloaded(name, succeeded: false)
                         throw PredictionQueueError.reloadFailed(model: name, reason: "\(error)", servingGeneration: old.generation)

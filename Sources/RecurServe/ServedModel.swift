@@ -7,6 +7,7 @@ import RecurText
 /// input projection table kept for the model's whole life (a server predicts again and again, so the table is
 /// built once instead of per pass as `recur predict` does; both give the same bits on the CPU backend).
 ///
+/// One replica per backend: each of the queue's workers runs its own copy on its own backend.
 /// Immutable once loaded: a reload makes a new `ServedModel`, and requests encoded by the old one finish on it.
 public final class ServedModel: @unchecked Sendable {
     public let name: String
@@ -17,24 +18,25 @@ public final class ServedModel: @unchecked Sendable {
     /// 1 for the first load, +1 for every successful reload.
     public let generation: Int
     public let loadedAt: Date
-    private let trainer: Trainer
-    private let inputTable: InputProjectionTable?
+    private let replicas: [(trainer: Trainer, inputTable: InputProjectionTable?)]
 
     public var labels: [String] { config.labels.names }
 
-    /// Loads `folder` onto `backend`. Call it on the thread that runs the model (backends are not shared
-    /// across threads while they compute).
-    public init(name: String, folder: RunFolder, generation: Int = 1, on backend: Backend) throws {
-        let loaded = try folder.load(on: backend)
+    /// Loads `folder` onto each of `backends`, none of which may be computing meanwhile.
+    public init(name: String, folder: RunFolder, generation: Int = 1, on backends: [Backend]) throws {
+        precondition(!backends.isEmpty)
+        let loaded = try backends.map { try folder.load(on: $0) }
         self.name = name
         self.folder = folder
         self.generation = generation
-        config = loaded.config
-        vocabulary = loaded.vocabulary
-        pipeline = loaded.pipeline
+        config = loaded[0].config
+        vocabulary = loaded[0].vocabulary
+        pipeline = loaded[0].pipeline
         loadedAt = Date()
-        trainer = try Trainer(model: loaded.model, options: loaded.config.training, on: backend)
-        inputTable = try loaded.model.inputProjectionTable(forTokens: .max, on: backend)
+        replicas = try zip(loaded, backends).map { loaded, backend in
+            (try Trainer(model: loaded.model, options: loaded.config.training, on: backend),
+             try loaded.model.inputProjectionTable(forTokens: .max, on: backend))
+        }
     }
 
     /// Token ids for `text`, and how many tokens it had before truncation to the model's `--max-len`.
@@ -45,8 +47,10 @@ public final class ServedModel: @unchecked Sendable {
 
     /// Class probabilities for each sequence, in order, in batches of at most `batchSize` (bucketed by length,
     /// as `recur predict` batches them; rows do not depend on their batch).
-    public func probabilities(_ sequences: [[Int32]], batchSize: Int) throws -> [[Float]] {
+    /// `replica` is the index of the backend to run on (the worker's).
+    public func probabilities(_ sequences: [[Int32]], batchSize: Int, replica: Int = 0) throws -> [[Float]] {
         let batches = evaluationBatches(sequences: sequences, labels: nil, batchSize: batchSize)
+        let (trainer, inputTable) = replicas[replica]
         return try trainer.predict(batches, inputTable: inputTable).probabilitiesByExample(count: sequences.count)
     }
 

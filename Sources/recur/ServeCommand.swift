@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Recur
+import RecurCore
 import RecurServe
 
 /// `recur serve`: the HTTP prediction service (see `PredictionServer` for the routes).
@@ -27,12 +28,17 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-text-chars"), help: "Characters per text (413 above).")
     var maxTextCharacters = ServeLimits().maxTextCharacters
     @Option(help: "Texts waiting for the model across requests (429 above).") var maxQueue = ServeLimits().maxQueuedTexts
+    @Option(help: """
+        Model replicas, each run by its own worker (default: on the CPU backend one per core, each one thread;         on OpenCL one). Fewer workers with more threads answer a lone request sooner; more workers answer more         requests per second.
+        """)
+    var workers: Int?
     @OptionGroup var device: DeviceOption
 
     func validate() throws {
         if models.isEmpty { throw ValidationError("give at least one --model RUN or --model NAME=RUN") }
         for (name, value) in [("--max-batch", maxBatch), ("--max-body-bytes", maxBodyBytes), ("--max-texts", maxTexts),
-                              ("--max-text-chars", maxTextCharacters), ("--max-queue", maxQueue)] where value < 1 {
+                              ("--max-text-chars", maxTextCharacters), ("--max-queue", maxQueue),
+                              ("--workers", workers ?? 1)] where value < 1 {
             throw ValidationError("\(name) must be at least 1")
         }
         guard maxDelayMilliseconds >= 0, maxDelayMilliseconds <= 10_000 else {
@@ -69,8 +75,19 @@ struct ServeCommand: AsyncParsableCommand {
         limits.maxTextCharacters = maxTextCharacters
         limits.maxQueuedTexts = maxQueue
         let (backend, reason) = try device.makeBackend()
-        log("device: \(backend.name) — \(reason)")
-        let queue = try PredictionQueue(models: try namedFolders(), backend: backend, limits: limits)
+        var backends = [backend]
+        if let cpu = backend as? CPUBackend {
+            let count = workers ?? ProcessInfo.processInfo.activeProcessorCount
+            if count > 1 {
+                let threads = ProcessInfo.processInfo.environment["RECUR_CPU_THREADS"].flatMap { Int($0) }
+                    ?? max(1, cpu.threadCount / count)
+                backends = (0..<count).map { _ in CPUBackend(threads: threads) }
+            }
+        } else if let count = workers, count > 1 {
+            backends += try (1..<count).map { _ in try device.makeBackend().backend }
+        }
+        log("device: \(backends[0].name) — \(reason); \(backends.count) worker\(backends.count == 1 ? "" : "s")")
+        let queue = try PredictionQueue(models: try namedFolders(), backends: backends, limits: limits)
         for model in queue.currentModels {
             log("model \(model.name): \(model.folder.url.path) (\(model.labels.joined(separator: ", ")); " +
                 "\(model.config.model.cell.rawValue) \(model.config.model.hiddenSize)\(model.config.model.bidirectional ? " bidirectional" : ""))")

@@ -9,16 +9,18 @@ import Testing
 /// Dynamic batching changes no bit of any answer; reloads and shutdown lose no request.
 @Suite struct BatchingAndReloadTests {
     /// Many clients at once, gathered into shared passes, get exactly what `recur predict` gives each text, on
-    /// every backend.
+    /// every backend, and with two one-thread CPU workers (the default on a 2-core machine).
     @Test func concurrentRequestsInSharedBatchesEqualUnbatchedPredictions() async throws {
-        for backend in try ServeFixture.backends() {
+        let workerSets = try ServeFixture.backends().map { [$0] } + [[CPUBackend(threads: 1), CPUBackend(threads: 1)]]
+        for workers in workerSets {
+            let backend = workers[0]
             let folder = try ServeFixture.trainedRun(on: backend)
             defer { try? FileManager.default.removeItem(at: folder.url) }
             var limits = ServeLimits()
             limits.maxBatch = 8
             limits.maxDelayMilliseconds = 20
             let metrics = ServeMetrics()
-            let queue = try PredictionQueue(models: [("m", folder)], backend: backend, limits: limits, metrics: metrics)
+            let queue = try PredictionQueue(models: [("m", folder)], backends: workers, limits: limits, metrics: metrics)
             let texts = ServeFixture.texts
             let expected = try ServeFixture.predictCommandProbabilities(folder, texts, on: backend)
 
@@ -64,7 +66,8 @@ import Testing
         let firstWeights = try Data(contentsOf: folder.model), otherWeights = try Data(contentsOf: other.model)
         var limits = ServeLimits()
         limits.maxBatch = 4
-        let queue = try PredictionQueue(models: [("m", folder)], backend: backend, limits: limits)
+        let queue = try PredictionQueue(models: [("m", folder)], backends: [CPUBackend(threads: 1), CPUBackend(threads: 1)],
+                                        limits: limits)
         let app = PredictionServer.application(queue: queue, host: "127.0.0.1", port: 0, logger: ServeFixture.quietLogger)
         try await app.test(.router) { client in
             let statuses = try await withThrowingTaskGroup(of: [HTTPResponse.Status].self) { group in

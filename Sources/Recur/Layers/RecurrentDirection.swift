@@ -91,8 +91,12 @@ public final class RecurrentDirection {
     /// `initialHidden`/`initialCell` `[B, H]` default to zeros. `projectedInput` `[T, B, G]`, when given, is
     /// `projectInputs` of the input already (gathered from an `InputProjectionTable`; the pass overwrites it)
     /// and `input` is unused; such a pass is inference only and keeps nothing for backward.
+    /// `activeRows[t]` (inference only) bounds the rows that still read a token at step `t`: rows past it are
+    /// left out of that step's W_hh product. Their cells carry the state whatever their gates hold, so nothing
+    /// changes but the work: with a batch ordered longest first (as `BucketBatcher` orders it) a step multiplies
+    /// only the sequences that are still running, as PyTorch's packed sequences do.
     public func forward(_ input: SequenceBlocks, lengths: Tensor?, initialHidden: Tensor?, initialCell: Tensor?,
-                        projectedInput: Tensor? = nil, on backend: Backend) throws -> Result {
+                        projectedInput: Tensor? = nil, activeRows: [Int]? = nil, on backend: Backend) throws -> Result {
         let H = hiddenSize, G = gateWidth
         let steps = projectedInput?.shape[0] ?? input[0].shape[0], batch = projectedInput?.shape[1] ?? input[0].shape[1]
         let rows = steps * batch
@@ -126,7 +130,10 @@ public final class RecurrentDirection {
             let (previous, next) = stateIndices(t)
             let hPrev = hiddenStates.slice(previous)
             let recurrentTarget = hiddenGates?.slice(t) ?? gates.slice(t)
-            try backend.gemm(.none, m: batch, alpha: 1, a: hPrev.matrix, b: recurrentWeight, beta: 1, c: recurrentTarget.matrix)
+            let rows = activeRows.map { min($0[t], batch) } ?? batch
+            if rows > 0 {
+                try backend.gemm(.none, m: rows, alpha: 1, a: hPrev.matrix, b: recurrentWeight, beta: 1, c: recurrentTarget.matrix)
+            }
             switch cell {
             case .lstm:
                 try backend.lstmCellForward(

@@ -69,14 +69,15 @@ public final class RecurrentStack: ParameterContainer {
 
     /// An inference pass that starts from layer 0's input projections `[T, B, G]` per direction (gathered from
     /// an `InputProjectionTable`; overwritten) instead of its input.
-    public func forward(projectedInputs: [Tensor], lengths: Tensor?, on backend: Backend) throws -> Result {
+    /// `activeRows` (see `RecurrentDirection.forward`) lets each step skip the sequences that have ended.
+    public func forward(projectedInputs: [Tensor], lengths: Tensor?, activeRows: [Int]? = nil, on backend: Backend) throws -> Result {
         precondition(projectedInputs.count == directionCount, "one projected input per direction")
         return try run(blocks: [], projected: projectedInputs, lengths: lengths, initialHidden: nil, initialCell: nil,
-                       dropoutSeed: nil, on: backend)
+                       dropoutSeed: nil, activeRows: activeRows, on: backend)
     }
 
     private func run(blocks input: SequenceBlocks, projected: [Tensor]?, lengths: Tensor?, initialHidden: Tensor?,
-                     initialCell: Tensor?, dropoutSeed: UInt64?, on backend: Backend) throws -> Result {
+                     initialCell: Tensor?, dropoutSeed: UInt64?, activeRows: [Int]? = nil, on backend: Backend) throws -> Result {
         var blocks = input
         var finalHidden: [Tensor] = [], finalCell: [Tensor] = []
         dropoutMasks = []
@@ -87,7 +88,7 @@ public final class RecurrentStack: ParameterContainer {
                 let result = try direction.forward(
                     blocks, lengths: lengths,
                     initialHidden: initialHidden?.slice(index), initialCell: initialCell?.slice(index),
-                    projectedInput: l == 0 ? projected?[d] : nil, on: backend)
+                    projectedInput: l == 0 ? projected?[d] : nil, activeRows: activeRows, on: backend)
                 outputs.append(result.output)
                 finalHidden.append(result.finalHidden)
                 if let c = result.finalCell { finalCell.append(c) }

@@ -31,9 +31,10 @@ public final class SentimentClassifier: ParameterContainer {
 
     /// Logits `[B, classCount]` for time-major int32 `tokens` `[T, B]` with int32 `lengths` `[B]`.
     /// A non-nil `dropoutSeed` means training: dropout is drawn from it (one seed per step). An `inputTable`
-    /// (inference only) replaces the embedding lookup and layer 0's input projection with one gather.
+    /// (inference only) replaces the embedding lookup and layer 0's input projection with one gather; with it,
+    /// `hostLengths` (the lengths on the host) let every recurrent step skip the sequences that have ended.
     public func forward(tokens: Tensor, lengths: Tensor?, dropoutSeed: UInt64? = nil,
-                        inputTable: InputProjectionTable? = nil, on backend: Backend) throws -> Tensor {
+                        inputTable: InputProjectionTable? = nil, hostLengths: [Int32]? = nil, on backend: Backend) throws -> Tensor {
         precondition(inputTable == nil || dropoutSeed == nil, "an input projection table is for inference only")
         var embeddingMask: Tensor?
         if let seed = dropoutSeed, config.weightDropout > 0 {
@@ -43,7 +44,9 @@ public final class SentimentClassifier: ParameterContainer {
         }
         let recurrent: RecurrentStack.Result
         if let inputTable {
-            recurrent = try rnn.forward(projectedInputs: try inputTable.gather(tokens, on: backend), lengths: lengths, on: backend)
+            recurrent = try rnn.forward(projectedInputs: try inputTable.gather(tokens, on: backend), lengths: lengths,
+                                        activeRows: hostLengths.map { Self.activeRows(lengths: $0, steps: tokens.shape[0]) },
+                                        on: backend)
         } else {
             var embedded = try embedding.forward(tokens, on: backend)
             if let seed = dropoutSeed, config.embeddingDropout > 0 {
@@ -70,6 +73,15 @@ public final class SentimentClassifier: ParameterContainer {
         }
         saved = (embeddingMask, featureMasks)
         return try fc.forward(features, on: backend)
+    }
+
+    /// For each step, one past the last row whose sequence is still running (length > t).
+    static func activeRows(lengths: [Int32], steps: Int) -> [Int] {
+        var active = [Int](repeating: 0, count: steps)
+        for (row, length) in lengths.enumerated() where length > 0 {
+            for t in 0..<min(Int(length), steps) { active[t] = row + 1 }
+        }
+        return active
     }
 
     /// An input projection table for an inference pass over `tokens` tokens (padding included), or nil when

@@ -86,7 +86,8 @@ public final class Trainer {
             forTokens: batches.reduce(0) { $0 + $1.maxLength * $1.batchSize }, on: backend)
         for batch in batches {
             let (tokens, lengths, targets) = try upload(batch)
-            let logits = try model.forward(tokens: tokens, lengths: lengths, inputTable: inputTable, on: backend)
+            let logits = try model.forward(tokens: tokens, lengths: lengths, inputTable: inputTable,
+                                           hostLengths: batch.lengths, on: backend)
             let probabilities: [Float]
             if let targets {
                 let value = try loss.forward(logits: logits, targets: targets, hostTargets: batch.labels, on: backend)

@@ -15,8 +15,19 @@ public final class CPUBackend: Backend {
     /// Elements below which an elementwise op stays on the calling thread (waking a worker costs ~1 us).
     static let parallelGrain = 1 << 15
 
-    public init(gemmKernel: CPUGemmKernel = .preferred) {
-        pool = .shared
+    public convenience init(gemmKernel: CPUGemmKernel = .preferred) {
+        self.init(pool: .shared, gemmKernel: gemmKernel)
+    }
+
+    /// A backend with `threads` worker threads of its own, for callers that run several backends side by side
+    /// (`recur serve`'s model replicas: two one-thread workers beat one two-thread worker on small batches,
+    /// which spend much of their time handing work between threads).
+    public convenience init(threads: Int, gemmKernel: CPUGemmKernel = .preferred) {
+        self.init(pool: CPUWorkerPool(threadCount: threads), gemmKernel: gemmKernel)
+    }
+
+    init(pool: CPUWorkerPool, gemmKernel: CPUGemmKernel) {
+        self.pool = pool
         self.gemmKernel = gemmKernel
         name = "cpu (\(pool.threadCount) thread\(pool.threadCount == 1 ? "" : "s"), \(gemmKernel.rawValue) GEMM kernel)"
     }
