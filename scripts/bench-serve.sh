@@ -5,7 +5,7 @@
 #
 #   scripts/bench-serve.sh [RUN]         # default: trains an LSTM on MR (rt-polarity, ../shared/data) first
 #
-# Environment: BENCH_SECONDS (default 120) per runner, BENCH_CONNECTIONS (default 16), RECUR_DEVICE (default cpu),
+# Environment: BENCH_SECONDS (default 120) per server, in BENCH_ROUNDS (default 4) alternating rounds, BENCH_CONNECTIONS (default 16), RECUR_DEVICE (default cpu),
 # RECUR_BENCH_VENV (the PyTorch venv, default /tmp/recur-bench-venv). Loopback only; every run is bounded.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -62,62 +62,76 @@ rss_of() {
     ps -o rss= -p "${all// /,}" 2>/dev/null | awk '{s += $1} END {print s + 0}'
 }
 
-# measure NAME PORT PID: waits for /readyz, warms up, runs wrk while sampling RSS; appends a JSON row.
-measure() {
-    local name="$1" port="$2" pid="$3"
-    for _ in $(seq 600); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
-    wrk -t1 -c"$connections" -d5s -s "$work/bodies.lua" "http://127.0.0.1:$port" >/dev/null  # warm-up
-    local start_rss peak=0 rss
-    start_rss=$(rss_of "$pid")
-    wrk -t1 -c"$connections" -d"${seconds}s" --timeout 10s --latency -s "$work/bodies.lua" \
-        "http://127.0.0.1:$port" >"$work/$name.wrk" &
-    local wrk_pid=$!
-    while kill -0 "$wrk_pid" 2>/dev/null; do
-        rss=$(rss_of "$pid"); [ "$rss" -gt "$peak" ] && peak=$rss
-        sleep 1
-    done
-    wait "$wrk_pid"
-    local end_rss
-    end_rss=$(rss_of "$pid")
-    python3 - "$name" "$work/$name.wrk" "$start_rss" "$peak" "$end_rss" >>"$work/rows.jsonl" <<'PY'
-import json, re, sys
-name, path, start, peak, end = sys.argv[1], sys.argv[2], *map(int, sys.argv[3:])
-text = open(path).read()
-def seconds(value, unit):
-    return float(value) * {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}[unit]
-def percentile(p):
-    m = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s|m)\s*$", text, re.M)
-    return seconds(*m.groups()) * 1000 if m else float("nan")
-errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", text))
-non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-requests = re.search(r"(\d+) requests in", text)
-print(json.dumps({"name": name, "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1)),
-                  "p50": percentile(50), "p99": percentile(99), "requests": int(requests.group(1)),
-                  "errors": errors + (int(non2xx.group(1)) if non2xx else 0),
-                  "peak_mib": peak / 1024, "start_mib": start / 1024, "end_mib": end / 1024}))
-PY
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
-
-rm -f "$work/rows.jsonl"
+# The three servers run side by side (an idle one costs nothing); wrk visits them in turn, BENCH_ROUNDS rounds of
+# BENCH_SECONDS / BENCH_ROUNDS each, so a slow phase of a shared machine hits them alike.
+rounds="${BENCH_ROUNDS:-4}"
+round_seconds=$((seconds / rounds))
+names=() ports=() pids=()
+start_server() { names+=("$1"); ports+=("$2"); pids+=("$3"); }
 port=18080
 "$recur" serve --model "mr=$run" --port $port --device "$device" 2>"$work/recur-serve.log" &
-measure "recur serve ($device)" $port $!
-
+start_server "recur serve ($device)" $port $!
 OMP_NUM_THREADS=2 "$venv/bin/python" scripts/serve_torch_twin.py "$run" --port $((port + 1)) --threads 2 \
     2>"$work/flask.log" >&2 &
-measure "Flask threaded + PyTorch (2 threads)" $((port + 1)) $!
-
+start_server "Flask threaded + PyTorch (2 threads)" $((port + 1)) $!
 (cd scripts && OMP_NUM_THREADS=1 exec "$venv/bin/gunicorn" -w 2 -b "127.0.0.1:$((port + 2))" --log-level warning \
     "serve_torch_twin:create_app('$run', 1)" 2>"$work/gunicorn.log") &
-measure "gunicorn 2 workers + PyTorch (1 thread each)" $((port + 2)) $!
+start_server "gunicorn 2 workers + PyTorch (1 thread each)" $((port + 2)) $!
+trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
 
-python3 - "$work/rows.jsonl" "$seconds" "$connections" <<'PY'
+rm -f "$work"/*.wrk "$work/rows.jsonl"
+declare -A start_rss peak_rss
+for i in "${!names[@]}"; do
+    for _ in $(seq 600); do curl -sf "http://127.0.0.1:${ports[$i]}/readyz" >/dev/null && break; sleep 0.1; done
+    wrk -t1 -c"$connections" -d5s -s "$work/bodies.lua" "http://127.0.0.1:${ports[$i]}" >/dev/null  # warm-up
+    start_rss[$i]=$(rss_of "${pids[$i]}")
+    peak_rss[$i]=${start_rss[$i]}
+done
+for round in $(seq "$rounds"); do
+    for i in "${!names[@]}"; do
+        wrk -t1 -c"$connections" -d"${round_seconds}s" --timeout 10s --latency -s "$work/bodies.lua" \
+            "http://127.0.0.1:${ports[$i]}" >"$work/$i.$round.wrk" &
+        wrk_pid=$!
+        while kill -0 "$wrk_pid" 2>/dev/null; do
+            rss=$(rss_of "${pids[$i]}"); [ "$rss" -gt "${peak_rss[$i]}" ] && peak_rss[$i]=$rss
+            sleep 1
+        done
+        wait "$wrk_pid"
+    done
+done
+for i in "${!names[@]}"; do
+    python3 - "${names[$i]}" "${start_rss[$i]}" "${peak_rss[$i]}" "$(rss_of "${pids[$i]}")" "$work/$i".*.wrk \
+        >>"$work/rows.jsonl" <<'PY'
+import json, re, statistics, sys
+name, start, peak, end, paths = sys.argv[1], *map(int, sys.argv[2:5]), sys.argv[5:]
+def seconds(value, unit):
+    return float(value) * {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}[unit]
+rounds = []
+for path in paths:
+    text = open(path).read()
+    def percentile(p):
+        m = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s|m)\s*$", text, re.M)
+        return seconds(*m.groups()) * 1000 if m else float("nan")
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    took = re.search(r"(\d+) requests in ([\d.]+)(us|ms|s|m)", text)
+    rounds.append({"requests": int(took.group(1)), "seconds": seconds(took.group(2), took.group(3)),
+                   "p50": percentile(50), "p99": percentile(99),
+                   "errors": sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", text))
+                             + (int(non2xx.group(1)) if non2xx else 0)})
+requests = sum(r["requests"] for r in rounds)
+print(json.dumps({"name": name, "rps": requests / sum(r["seconds"] for r in rounds), "requests": requests,
+                  "p50": statistics.median(r["p50"] for r in rounds), "p99": max(r["p99"] for r in rounds),
+                  "errors": sum(r["errors"] for r in rounds),
+                  "peak_mib": peak / 1024, "start_mib": start / 1024, "end_mib": end / 1024}))
+PY
+done
+
+python3 - "$work/rows.jsonl" "$seconds" "$connections" "$rounds" <<'PY'
 import json, sys
 rows = [json.loads(line) for line in open(sys.argv[1])]
 best = max(rows[1:], key=lambda r: r["rps"])
-print(f"\n{sys.argv[2]} s per runner, {sys.argv[3]} connections, one MR sentence per request; ratios against {best['name']}\n")
+print(f"\n{sys.argv[2]} s per server in {sys.argv[4]} alternating rounds (p50: median round, p99: worst round), "
+      f"{sys.argv[3]} connections, one MR sentence per request; ratios against {best['name']}\n")
 print("| server | requests/s | p50 ms | p99 ms | requests | errors | peak RSS MiB | RSS start -> end MiB | requests/s ratio | p99 ratio |")
 print("|---|---|---|---|---|---|---|---|---|---|")
 for r in rows:

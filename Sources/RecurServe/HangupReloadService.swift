@@ -11,7 +11,7 @@ struct HangupReloadService: Service {
         for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
             do {
                 let reloaded = try await queue.reload()
-                logger.info("SIGHUP: reloaded \(reloaded.map { "\($0.name) (generation \($0.generation))" }.joined(separator: ", "))")
+                logger.notice("SIGHUP: reloaded \(reloaded.map { "\($0.name) (generation \($0.generation))" }.joined(separator: ", "))")
             } catch {
                 logger.error("SIGHUP: \(error)")
             }

@@ -49,22 +49,14 @@ public enum PredictionServer {
                 throw HTTPError(.badRequest, message: "field 'model' says '\(named)' but the path names '\(modelName)'")
             }
             let served = try model(queue, modelName ?? named)
-            let predictions: [TextPrediction]
             do {
-                (_, predictions) = try await queue.predict(texts, modelName: served.name)
+                // The generation that answered (a reload may land between the lookup and the pass).
+                let (answered, predictions) = try await queue.predict(texts, modelName: served.name)
+                return Response(status: .ok, headers: [.contentType: "application/json"],
+                                body: .init(byteBuffer: ByteBuffer(bytes: PredictionResponse.body(model: answered, predictions: predictions))))
             } catch let error as PredictionQueueError {
                 throw httpError(error)
             }
-            return try json([
-                "model": served.name, "generation": served.generation,
-                "predictions": predictions.map { prediction in
-                    [
-                        "label": prediction.label,
-                        "probabilities": Dictionary(uniqueKeysWithValues: zip(served.labels, prediction.probabilities.map(Double.init))),
-                        "tokens_read": prediction.tokensRead, "tokens": prediction.tokens,
-                    ] as [String: Any]
-                },
-            ])
         }
         router.post("/v1/predict") { request, _ in try await predict(request, modelName: nil) }
         router.post("/v1/models/:name/predict") { request, context in

@@ -9,12 +9,16 @@ import RecurCore
 public struct InputProjectionTable {
     /// `[V, G]` per direction of layer 0.
     public let directions: [Tensor]
+    /// Layer 0's W_hh per direction, prepared (packed) for the recurrent GEMM once for the table's life instead
+    /// of once per batch: the table stands for fixed weights anyway.
+    public let recurrentWeights: [PreparedGEMMOperand]
 
     /// Tables above this size are not built; the direct path needs no extra memory.
     public static let byteBudget = 256 << 20
 
     public init(embedding: Embedding, firstLayer: [RecurrentDirection], on backend: Backend) throws {
         directions = try firstLayer.map { try $0.projectInputs([embedding.weight.value], on: backend) }
+        recurrentWeights = try firstLayer.map { try $0.prepareRecurrentWeight(on: backend) }
     }
 
     public static func byteCount(vocabularySize: Int, firstLayer: [RecurrentDirection]) -> Int {

@@ -96,7 +96,8 @@ public final class RecurrentDirection {
     /// changes but the work: with a batch ordered longest first (as `BucketBatcher` orders it) a step multiplies
     /// only the sequences that are still running, as PyTorch's packed sequences do.
     public func forward(_ input: SequenceBlocks, lengths: Tensor?, initialHidden: Tensor?, initialCell: Tensor?,
-                        projectedInput: Tensor? = nil, activeRows: [Int]? = nil, on backend: Backend) throws -> Result {
+                        projectedInput: Tensor? = nil, activeRows: [Int]? = nil,
+                        preparedRecurrentWeight: PreparedGEMMOperand? = nil, on backend: Backend) throws -> Result {
         let H = hiddenSize, G = gateWidth
         let steps = projectedInput?.shape[0] ?? input[0].shape[0], batch = projectedInput?.shape[1] ?? input[0].shape[1]
         let rows = steps * batch
@@ -124,7 +125,7 @@ public final class RecurrentDirection {
         }
         let output = try backend.uninitialized([steps, batch, H], dtype: .float32)
         // W_hh is read by every step and does not change within the batch: prepare (pack) it once.
-        let recurrentWeight = try backend.prepareGEMMOperand(weightHH.value.matrix, .transposed, k: H, n: G)
+        let recurrentWeight = try preparedRecurrentWeight ?? prepareRecurrentWeight(on: backend)
 
         for t in timeOrder(steps) {
             let (previous, next) = stateIndices(t)
@@ -156,6 +157,11 @@ public final class RecurrentDirection {
             hiddenGates: hiddenGates, hiddenStates: hiddenStates, cellStates: cellStates)
         let last = isReverse ? 0 : steps
         return Result(output: output, finalHidden: hiddenStates.slice(last), finalCell: cellStates?.slice(last))
+    }
+
+    /// W_hh packed for the per-step GEMM `h · W_hhᵀ`.
+    public func prepareRecurrentWeight(on backend: Backend) throws -> PreparedGEMMOperand {
+        try backend.prepareGEMMOperand(weightHH.value.matrix, .transposed, k: hiddenSize, n: gateWidth)
     }
 
     /// Gradients of the last forward pass.

@@ -70,14 +70,17 @@ public final class RecurrentStack: ParameterContainer {
     /// An inference pass that starts from layer 0's input projections `[T, B, G]` per direction (gathered from
     /// an `InputProjectionTable`; overwritten) instead of its input.
     /// `activeRows` (see `RecurrentDirection.forward`) lets each step skip the sequences that have ended.
-    public func forward(projectedInputs: [Tensor], lengths: Tensor?, activeRows: [Int]? = nil, on backend: Backend) throws -> Result {
+    /// `recurrentWeights`: layer 0's W_hh per direction, already prepared.
+    public func forward(projectedInputs: [Tensor], lengths: Tensor?, activeRows: [Int]? = nil,
+                        recurrentWeights: [PreparedGEMMOperand]? = nil, on backend: Backend) throws -> Result {
         precondition(projectedInputs.count == directionCount, "one projected input per direction")
         return try run(blocks: [], projected: projectedInputs, lengths: lengths, initialHidden: nil, initialCell: nil,
-                       dropoutSeed: nil, activeRows: activeRows, on: backend)
+                       dropoutSeed: nil, activeRows: activeRows, recurrentWeights: recurrentWeights, on: backend)
     }
 
     private func run(blocks input: SequenceBlocks, projected: [Tensor]?, lengths: Tensor?, initialHidden: Tensor?,
-                     initialCell: Tensor?, dropoutSeed: UInt64?, activeRows: [Int]? = nil, on backend: Backend) throws -> Result {
+                     initialCell: Tensor?, dropoutSeed: UInt64?, activeRows: [Int]? = nil,
+                     recurrentWeights: [PreparedGEMMOperand]? = nil, on backend: Backend) throws -> Result {
         var blocks = input
         var finalHidden: [Tensor] = [], finalCell: [Tensor] = []
         dropoutMasks = []
@@ -88,7 +91,8 @@ public final class RecurrentStack: ParameterContainer {
                 let result = try direction.forward(
                     blocks, lengths: lengths,
                     initialHidden: initialHidden?.slice(index), initialCell: initialCell?.slice(index),
-                    projectedInput: l == 0 ? projected?[d] : nil, activeRows: activeRows, on: backend)
+                    projectedInput: l == 0 ? projected?[d] : nil, activeRows: activeRows,
+                    preparedRecurrentWeight: l == 0 ? recurrentWeights?[d] : nil, on: backend)
                 outputs.append(result.output)
                 finalHidden.append(result.finalHidden)
                 if let c = result.finalCell { finalCell.append(c) }

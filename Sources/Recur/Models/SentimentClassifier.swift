@@ -46,7 +46,7 @@ public final class SentimentClassifier: ParameterContainer {
         if let inputTable {
             recurrent = try rnn.forward(projectedInputs: try inputTable.gather(tokens, on: backend), lengths: lengths,
                                         activeRows: hostLengths.map { Self.activeRows(lengths: $0, steps: tokens.shape[0]) },
-                                        on: backend)
+                                        recurrentWeights: inputTable.recurrentWeights, on: backend)
         } else {
             var embedded = try embedding.forward(tokens, on: backend)
             if let seed = dropoutSeed, config.embeddingDropout > 0 {
