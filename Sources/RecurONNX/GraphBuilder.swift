@@ -39,23 +39,22 @@ struct GraphBuilder {
     }
 
     mutating func initializer(_ hint: String, floats: [Float], shape: [Int]) -> String {
-        precondition(floats.count == shape.reduce(1, *), "\(hint): \(floats.count) values for shape \(shape)")
-        var tensor = Onnx_TensorProto()
-        tensor.name = fresh(hint)
-        tensor.dataType = Int32(Onnx_TensorProto.DataType.float.rawValue)
-        tensor.dims = shape.map(Int64.init)
-        tensor.rawData = Self.littleEndianBytes(floats.map(\.bitPattern))
-        graph.initializer.append(tensor)
-        return tensor.name
+        initializer(hint, .float, count: floats.count, shape: shape, rawData: Self.littleEndianBytes(floats.map(\.bitPattern)))
     }
 
     mutating func initializer(_ hint: String, int64s: [Int64], shape: [Int]) -> String {
-        precondition(int64s.count == shape.reduce(1, *), "\(hint): \(int64s.count) values for shape \(shape)")
+        initializer(hint, .int64, count: int64s.count, shape: shape,
+                    rawData: Self.littleEndianBytes(int64s.map { UInt64(bitPattern: $0) }))
+    }
+
+    private mutating func initializer(_ hint: String, _ type: Onnx_TensorProto.DataType, count: Int, shape: [Int],
+                                      rawData: Data) -> String {
+        precondition(count == shape.reduce(1, *), "\(hint): \(count) values for shape \(shape)")
         var tensor = Onnx_TensorProto()
         tensor.name = fresh(hint)
-        tensor.dataType = Int32(Onnx_TensorProto.DataType.int64.rawValue)
+        tensor.dataType = Int32(type.rawValue)
         tensor.dims = shape.map(Int64.init)
-        tensor.rawData = Self.littleEndianBytes(int64s.map { UInt64(bitPattern: $0) })
+        tensor.rawData = rawData
         graph.initializer.append(tensor)
         return tensor.name
     }

@@ -98,7 +98,11 @@ struct ServeCommand: AsyncParsableCommand {
         let app = PredictionServer.application(queue: queue, host: host, port: port, logger: logger) { port in
             log("serving on http://\(host):\(port)/ (\(batching))")
         }
-        try await app.runService()
+        do {
+            try await app.runService()
+        } catch {
+            throw CLIError("recur serve on \(host):\(port): \(error)")  // e.g. the port is taken
+        }
         log("stopped")
     }
 }
