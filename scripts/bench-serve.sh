@@ -80,7 +80,7 @@ start_server "gunicorn 2 workers + PyTorch (1 thread each)" $((port + 2)) $!
 trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
 
 rm -f "$work"/*.wrk "$work/rows.jsonl"
-declare -A start_rss peak_rss
+declare -A start_rss peak_rss round_rss
 for i in "${!names[@]}"; do
     for _ in $(seq 600); do curl -sf "http://127.0.0.1:${ports[$i]}/readyz" >/dev/null && break; sleep 0.1; done
     wrk -t1 -c"$connections" -d5s -s "$work/bodies.lua" "http://127.0.0.1:${ports[$i]}" >/dev/null  # warm-up
@@ -97,13 +97,14 @@ for round in $(seq "$rounds"); do
             sleep 1
         done
         wait "$wrk_pid"
+        round_rss[$i]="${round_rss[$i]:-}$(( $(rss_of "${pids[$i]}") / 1024 )) "
     done
 done
 for i in "${!names[@]}"; do
-    python3 - "${names[$i]}" "${start_rss[$i]}" "${peak_rss[$i]}" "$(rss_of "${pids[$i]}")" "$work/$i".*.wrk \
+    python3 - "${names[$i]}" "${start_rss[$i]}" "${peak_rss[$i]}" "$(rss_of "${pids[$i]}")" "${round_rss[$i]}" "$work/$i".*.wrk \
         >>"$work/rows.jsonl" <<'PY'
 import json, re, statistics, sys
-name, start, peak, end, paths = sys.argv[1], *map(int, sys.argv[2:5]), sys.argv[5:]
+name, start, peak, end, by_round, paths = sys.argv[1], *map(int, sys.argv[2:5]), sys.argv[5].split(), sys.argv[6:]
 def seconds(value, unit):
     return float(value) * {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}[unit]
 rounds = []
@@ -122,7 +123,7 @@ requests = sum(r["requests"] for r in rounds)
 print(json.dumps({"name": name, "rps": requests / sum(r["seconds"] for r in rounds), "requests": requests,
                   "p50": statistics.median(r["p50"] for r in rounds), "p99": max(r["p99"] for r in rounds),
                   "errors": sum(r["errors"] for r in rounds),
-                  "peak_mib": peak / 1024, "start_mib": start / 1024, "end_mib": end / 1024}))
+                  "peak_mib": peak / 1024, "start_mib": start / 1024, "end_mib": end / 1024, "rounds_mib": by_round}))
 PY
 done
 
@@ -132,10 +133,10 @@ rows = [json.loads(line) for line in open(sys.argv[1])]
 best = max(rows[1:], key=lambda r: r["rps"])
 print(f"\n{sys.argv[2]} s per server in {sys.argv[4]} alternating rounds (p50: median round, p99: worst round), "
       f"{sys.argv[3]} connections, one MR sentence per request; ratios against {best['name']}\n")
-print("| server | requests/s | p50 ms | p99 ms | requests | errors | peak RSS MiB | RSS start -> end MiB | requests/s ratio | p99 ratio |")
+print("| server | requests/s | p50 ms | p99 ms | requests | errors | peak RSS MiB | RSS MiB: start, after each round | requests/s ratio | p99 ratio |")
 print("|---|---|---|---|---|---|---|---|---|---|")
 for r in rows:
     print(f"| {r['name']} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['requests']:,} | {r['errors']} | "
-          f"{r['peak_mib']:.0f} | {r['start_mib']:.0f} -> {r['end_mib']:.0f} | {r['rps'] / best['rps']:.2f}x | "
+          f"{r['peak_mib']:.0f} | {r['start_mib']:.0f}, {', '.join(r['rounds_mib'])} | {r['rps'] / best['rps']:.2f}x | "
           f"{r['p99'] / best['p99']:.2f}x |")
 PY

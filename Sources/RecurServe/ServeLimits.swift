@@ -11,9 +11,10 @@ public struct ServeLimits: Sendable, Equatable {
     public var maxQueuedTexts = 4096
     /// Texts gathered into one forward pass.
     public var maxBatch = 64
-    /// How long the first waiting text is held for others to join its batch, in milliseconds. While the
-    /// model is busy, requests gather on their own; the delay only matters to a lone request on an idle server.
-    public var maxDelayMilliseconds = 2.0
+    /// How long the first waiting text is held for others to join its batch, in milliseconds. 0 (Triton's
+    /// default): while the workers are busy, requests gather on their own, and a worker that holds a batch back
+    /// leaves a core idle (measured: 2 ms cost a quarter of the throughput at 16 connections).
+    public var maxDelayMilliseconds = 0.0
 
     public init() {}
 }
