@@ -15,7 +15,7 @@ public struct TextPrediction: Sendable, Equatable {
 public enum PredictionQueueError: Error, CustomStringConvertible {
     case queueFull(queued: Int, limit: Int)
     case shuttingDown
-    case unknownModel(String)
+    case unknownModel(String, serving: [String])
     case reloadFailed(model: String, reason: String, servingGeneration: Int)
     case inference(String)
 
@@ -23,7 +23,7 @@ public enum PredictionQueueError: Error, CustomStringConvertible {
         switch self {
         case let .queueFull(queued, limit): "the server is busy: \(queued) texts are waiting (limit \(limit)); retry later"
         case .shuttingDown: "the server is shutting down"
-        case let .unknownModel(name): "no model named '\(name)'"
+        case let .unknownModel(name, serving): "no model named '\(name)' (serving: \(serving.joined(separator: ", ")))"
         case let .reloadFailed(model, reason, generation):
             "reloading model '\(model)' failed: \(reason); generation \(generation) is still served"
         case let .inference(reason): "inference failed: \(reason)"
@@ -107,7 +107,9 @@ public final class PredictionQueue: Service, @unchecked Sendable {
     public func model(named name: String?) throws -> ServedModel {
         condition.lock()
         defer { condition.unlock() }
-        guard let model = models[name ?? modelOrder[0]] else { throw PredictionQueueError.unknownModel(name ?? "") }
+        guard let model = models[name ?? modelOrder[0]] else {
+            throw PredictionQueueError.unknownModel(name ?? "", serving: modelOrder)
+        }
         return model
     }
 

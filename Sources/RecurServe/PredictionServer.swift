@@ -48,10 +48,8 @@ public enum PredictionServer {
             if let modelName, let named, named != modelName {
                 throw HTTPError(.badRequest, message: "field 'model' says '\(named)' but the path names '\(modelName)'")
             }
-            let served = try model(queue, modelName ?? named)
             do {
-                // The generation that answered (a reload may land between the lookup and the pass).
-                let (answered, predictions) = try await queue.predict(texts, modelName: served.name)
+                let (answered, predictions) = try await queue.predict(texts, modelName: modelName ?? named)
                 return Response(status: .ok, headers: [.contentType: "application/json"],
                                 body: .init(byteBuffer: ByteBuffer(bytes: PredictionResponse.body(model: answered, predictions: predictions))))
             } catch let error as PredictionQueueError {
@@ -72,7 +70,6 @@ public enum PredictionServer {
                     throw HTTPError(.badRequest, message: PredictRequest.describe(error))
                 }
             }
-            if let name { _ = try model(queue, name) }
             do {
                 let reloaded = try await queue.reload(name)
                 return try json(["reloaded": reloaded.map { ["model": $0.name, "generation": $0.generation] }])
@@ -101,9 +98,8 @@ public enum PredictionServer {
     static func model(_ queue: PredictionQueue, _ name: String?) throws -> ServedModel {
         do {
             return try queue.model(named: name)
-        } catch {
-            let known = queue.currentModels.map(\.name).joined(separator: ", ")
-            throw HTTPError(.notFound, message: "no model named '\(name ?? "")' (serving: \(known))")
+        } catch let error as PredictionQueueError {
+            throw httpError(error)
         }
     }
 

@@ -29,7 +29,9 @@ struct ServeCommand: AsyncParsableCommand {
     var maxTextCharacters = ServeLimits().maxTextCharacters
     @Option(help: "Texts waiting for the model across requests (429 above).") var maxQueue = ServeLimits().maxQueuedTexts
     @Option(help: """
-        Model replicas, each run by its own worker (default: on the CPU backend one per core, each one thread;         on OpenCL one). Fewer workers with more threads answer a lone request sooner; more workers answer more         requests per second.
+        Model replicas, each run by its own worker (default: on the CPU backend one per core, each one thread; \
+        on OpenCL one). Fewer workers with more threads answer a lone request sooner; more workers answer more \
+        requests per second.
         """)
     var workers: Int?
     @OptionGroup var device: DeviceOption
@@ -78,10 +80,8 @@ struct ServeCommand: AsyncParsableCommand {
         var backends = [backend]
         if let cpu = backend as? CPUBackend {
             let count = workers ?? ProcessInfo.processInfo.activeProcessorCount
-            if count > 1 {
-                let threads = ProcessInfo.processInfo.environment["RECUR_CPU_THREADS"].flatMap { Int($0) }
-                    ?? max(1, cpu.threadCount / count)
-                backends = (0..<count).map { _ in CPUBackend(threads: threads) }
+            if count > 1 {  // the cores (or RECUR_CPU_THREADS) shared out among the workers
+                backends = (0..<count).map { _ in CPUBackend(threads: max(1, cpu.threadCount / count)) }
             }
         } else if let count = workers, count > 1 {
             backends += try (1..<count).map { _ in try device.makeBackend().backend }
@@ -94,8 +94,8 @@ struct ServeCommand: AsyncParsableCommand {
         }
         var logger = Logger(label: "recur.serve")
         logger.logLevel = .notice
-        let (host, batching) = (host, "batches of up to \(limits.maxBatch) texts, \(limits.maxDelayMilliseconds) ms delay")
-        let app = PredictionServer.application(queue: queue, host: host, port: port, logger: logger) { port in
+        let batching = "batches of up to \(limits.maxBatch) texts, \(limits.maxDelayMilliseconds) ms delay"
+        let app = PredictionServer.application(queue: queue, host: host, port: port, logger: logger) { [host] port in
             log("serving on http://\(host):\(port)/ (\(batching))")
         }
         do {
