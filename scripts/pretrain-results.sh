@@ -48,7 +48,7 @@ pretrain() {  # name, then recur pretrain arguments
     ( while sleep 60 && kill -0 $$ 2>/dev/null; do
         echo "$(( previous + $(date +%s) - start ))" > "$runs/$name/seconds.partial" 2>/dev/null; done ) &
     local clock=$!
-    $recur pretrain --device "$device" --out "$runs/$name" "$@" >> "$runs/$name.log" 2>&1 || { kill $clock; tail -5 "$runs/$name.log" >&2; return 1; }
+    $recur pretrain --batch-size 64 --device "$device" --out "$runs/$name" "$@" >> "$runs/$name.log" 2>&1 || { kill $clock; tail -5 "$runs/$name.log" >&2; return 1; }
     kill $clock
     echo "$(( previous + $(date +%s) - start ))" > "$runs/$name/seconds"
 }
@@ -68,7 +68,7 @@ train() {  # name, what, then recur train arguments
     local name=$1 what=$2; shift 2
     if [ ! -f "$runs/$name/report.json" ]; then
         local start=$(date +%s)
-        $recur train --device "$device" --out "$runs/$name" "$@" > "$runs/$name.log" 2>&1 || { tail -5 "$runs/$name.log" >&2; return 1; }
+        $recur train --recipe none --device "$device" --out "$runs/$name" "$@" > "$runs/$name.log" 2>&1 || { tail -5 "$runs/$name.log" >&2; return 1; }
         echo "$(( $(date +%s) - start ))" > "$runs/$name/seconds"
     fi
     row "$name" "$what"
@@ -120,7 +120,7 @@ for set in "${sets[@]}"; do
             task_texts="$scratch/recur-imdb/train_texts.txt"
             [ -f "$task_texts" ] || for f in "$imdb"/train/pos/*.txt "$imdb"/train/neg/*.txt; do
                 tr '\n' ' ' < "$f"; echo; done > "$task_texts"
-            pretrain imdb-lm-task --init "$runs/imdb-lm" --text "$task_texts" --epochs "${IMDB_TASK_EPOCHS:-1}"
+            pretrain imdb-lm-task --init "$runs/imdb-lm" --text "$task_texts" --lr 2e-3 --epochs "${IMDB_TASK_EPOCHS:-1}"
         fi
         if [ "$set" = imdb ]; then
             lm_row imdb-lm "LM on 50,000 unlabeled IMDB reviews"
@@ -181,11 +181,11 @@ PY
         fi
         # ULMFiT's three stages: a general LM (3 epochs), the same LM trained on the task's own train texts
         # (labels unused), then the classifier.
-        pretrain zh-lm --text "$unlabeled" "${lm[@]}" --epochs 3
+        pretrain zh-lm --text "$unlabeled" "${lm[@]}" --lr 2e-3 --epochs 3
         lm_row zh-lm "LM on online_shopping_10_cats (minus ChnSentiCorp dev/test)"
         task_texts="$scratch/recur-zh/chnsenticorp_train_texts.txt"
         [ -f "$task_texts" ] || tail -n +2 "$data/chnsenticorp/train.tsv" | cut -f2- > "$task_texts"
-        pretrain zh-lm-task --init "$runs/zh-lm" --text "$task_texts" --epochs 2
+        pretrain zh-lm-task --init "$runs/zh-lm" --text "$task_texts" --lr 2e-3 --epochs 2
         lm_row zh-lm-task "then on the 9,600 ChnSentiCorp train texts"
         train chnsenticorp-finetuned "fine-tuned on ChnSentiCorp train" --init "$runs/zh-lm-task" "${zh[@]}" \
             "${head[@]}" "${finetune[@]}" --lr 3e-3 --epochs 8 --patience 0 ;;

@@ -20,7 +20,7 @@ mkdir -p "$runs"
 train() {  # name, then recur train arguments
     local name=$1; shift
     local start=$(date +%s)
-    $recur train --device "$device" --out "$runs/$name" "$@" > "$runs/$name.log" 2>&1 || { tail -5 "$runs/$name.log" >&2; return 1; }
+    $recur train --recipe none --device "$device" --out "$runs/$name" "$@" > "$runs/$name.log" 2>&1 || { tail -5 "$runs/$name.log" >&2; return 1; }
     python3 - "$runs/$name" "$name" "$device" "$(( $(date +%s) - start ))" <<'PY'
 import json, sys
 folder, name, device, seconds = sys.argv[1:]

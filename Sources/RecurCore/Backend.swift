@@ -167,6 +167,22 @@ public protocol Backend: AnyObject {
     /// Deterministic: the same inputs give the same bits on every run.
     func embeddingBackward(dOutput: Tensor, tokens: Tensor, dWeight: Tensor, paddingIndex: Int32?) throws
 
+    // MARK: Batch normalisation (per column of a `[B, F]` matrix, over its rows) and ReLU
+
+    /// `mean[c]` and `variance[c]` (biased, as BatchNorm1d normalises with) of column c of `x` `[B, F]`.
+    func batchNormStatistics(_ x: Tensor, mean: Tensor, variance: Tensor) throws
+    /// `y = gamma * (x - mean) / sqrt(variance + epsilon) + beta` per column; `y` may be `x`.
+    func batchNormApply(_ x: Tensor, mean: Tensor, variance: Tensor, gamma: Tensor, beta: Tensor, epsilon: Float,
+                        into y: Tensor) throws
+    /// The gradient of a training-mode batch norm (statistics from this batch): writes `dx`, accumulates
+    /// `dGamma` and `dBeta`.
+    func batchNormBackward(dy: Tensor, x: Tensor, mean: Tensor, variance: Tensor, gamma: Tensor, epsilon: Float,
+                           dx: Tensor, dGamma: Tensor, dBeta: Tensor) throws
+    /// `y = max(x, 0)`; `y` may be `x`.
+    func relu(_ x: Tensor, into y: Tensor) throws
+    /// `dx = y > 0 ? dy : 0` from the ReLU's output `y`; `dx` may be `dy`.
+    func reluBackward(dy: Tensor, y: Tensor, into dx: Tensor) throws
+
     // MARK: Dropout
 
     /// Fills `mask` with 0 (dropped, probability `p`) or `1 / (1 − p)` (kept). Element i's decision is

@@ -32,6 +32,12 @@ public enum ONNXClassifierExport {
     static func modelProto(_ model: SentimentClassifier, labels: [String], metadata: [String: String],
                            on backend: Backend) throws -> Onnx_ModelProto {
         let config = model.config
+        guard config.encoder == .recurrent else {
+            throw ONNXExportError(description: "a bag model has no recurrent layers to export; only recurrent classifiers export to ONNX for now")
+        }
+        guard config.head == .linear else {
+            throw ONNXExportError(description: "the ULMFiT BatchNorm head (--head ulmfit) does not export to ONNX yet; train with --head linear to export")
+        }
         guard labels.count == config.classCount else {  // a hand-edited config.json, say
             throw ONNXExportError(description: "\(labels.count) labels for a model with \(config.classCount) classes")
         }

@@ -9,16 +9,20 @@ public struct TextPipelineConfig: Codable, Hashable, Sendable {
     /// Put before every text's tokens (within `maxLength`). A classifier started from a language model gets
     /// `<eos>`: the LM read every document after one, so its state settles on that token as it learned to.
     public var startToken: String?
+    /// Word n-grams up to this length join the tokens (after the words, fastText's `-wordNgrams`), for bag
+    /// models: a bag of words cannot tell "not good" from "good, not" without them. Nil or 1: words only.
+    public var wordNgrams: Int?
 
     public init(
         cleaning: CleaningOptions = CleaningOptions(), tokenizer: TokenizerConfig = TokenizerConfig(kind: .words),
-        maxLength: Int? = nil, truncation: Truncation? = nil, startToken: String? = nil
+        maxLength: Int? = nil, truncation: Truncation? = nil, startToken: String? = nil, wordNgrams: Int? = nil
     ) {
         self.cleaning = cleaning
         self.tokenizer = tokenizer
         self.maxLength = maxLength
         self.truncation = truncation
         self.startToken = startToken
+        self.wordNgrams = wordNgrams
     }
 }
 
@@ -60,9 +64,31 @@ public struct TextPipeline: Sendable {
         self.tokenizer = tokenizer
     }
 
-    /// Tokens of one text (not truncated).
+    /// Tokens of one text (not truncated), or with `wordNgrams`, its words truncated to `maxLength` and
+    /// followed by their n-grams (so that truncation never drops a word while keeping its n-grams).
     public func tokens(for text: String) -> [String] {
-        tokenizer.tokenize(cleaner.clean(text))
+        tokens(forWords: tokenizer.tokenize(cleaner.clean(text)))
+    }
+
+    /// `words` as `tokens(for:)` returns them: unchanged, or truncated and followed by their n-grams.
+    public func tokens(forWords words: [String]) -> [String] {
+        guard let n = config.wordNgrams, n > 1 else { return words }
+        return Self.appendingNgrams(to: truncated(words), upTo: n)
+    }
+
+    private func truncated(_ tokens: [String]) -> [String] {
+        config.maxLength.map { (config.truncation ?? .head).keep($0, of: tokens) } ?? tokens
+    }
+
+    /// `words` followed by every run of 2...n consecutive words, joined by a space (no token has one).
+    public static func appendingNgrams(to words: [String], upTo n: Int) -> [String] {
+        var tokens = words
+        for length in stride(from: 2, through: n, by: 1) where words.count >= length {
+            for start in 0...(words.count - length) {
+                tokens.append(words[start..<(start + length)].joined(separator: " "))
+            }
+        }
+        return tokens
     }
 
     /// Cleans and tokenizes every example. A text with no tokens after cleaning (e.g. only HTML tags or a
@@ -99,9 +125,11 @@ public struct TextPipeline: Sendable {
         encode(tokens: tokens(for: text), vocabulary: vocabulary)
     }
 
-    /// Token ids for tokens from `tokens(for:)`: start token, truncation to `maxLength`, vocabulary lookup.
+    /// Token ids for tokens from `tokens(for:)`: start token, truncation to `maxLength` (done already when
+    /// n-grams were added), vocabulary lookup.
     public func encode(tokens: [String], vocabulary: Vocabulary) -> [Int32] {
+        if let n = config.wordNgrams, n > 1 { return vocabulary.encode(tokens) }
         let started = config.startToken.map { tokens.isEmpty ? tokens : [$0] + tokens } ?? tokens
-        return vocabulary.encode(config.maxLength.map { (config.truncation ?? .head).keep($0, of: started) } ?? started)
+        return vocabulary.encode(truncated(started))
     }
 }

@@ -59,8 +59,12 @@ struct TextOptions: ParsableArguments {
     @Option(help: "Stopword file, one word per line; those tokens are dropped.") var stopwords: String?
     @Flag(help: "Keep letter case (default: fold to lower case).") var keepCase = false
     @Option(help: "URLs: remove, keep, or token (replace with <url>).") var urls = "remove"
-    @Option(help: "Minimum count for a token to enter the vocabulary.") var minCount = 2
-    @Option(help: "Maximum vocabulary size, including <pad> and <unk>.") var maxVocab = 50_000
+    @Option(help: "Minimum count for a token to enter the vocabulary (default 2; train's recipe may choose 1).") var minCount: Int?
+    @Option(help: "Maximum vocabulary size, including <pad> and <unk> (default 50,000; 200,000 for a bag).") var maxVocab: Int?
+
+    /// What `pretrain` uses, and `train` before its recipe speaks.
+    var vocabularyMinCount: Int { minCount ?? 2 }
+    var vocabularyMaxSize: Int { maxVocab ?? 50_000 }
 
     /// The pipeline; `maxLength` truncates texts (classifiers), nil keeps them whole (language models).
     func pipelineConfig(maxLength: Int?) throws -> TextPipelineConfig {
@@ -73,7 +77,7 @@ struct TextOptions: ParsableArguments {
         guard let urlHandling = URLHandling(rawValue: urls) else {
             throw ValidationError("--urls '\(urls)': expected remove, keep or token")
         }
-        guard minCount >= 1, maxVocab >= 3, (maxLength ?? 1) >= 1 else {
+        guard vocabularyMinCount >= 1, vocabularyMaxSize >= 3, (maxLength ?? 1) >= 1 else {
             throw ValidationError("--min-count must be >= 1, --max-vocab >= 3 and --max-len >= 1")
         }
         var cleaning = CleaningOptions()

@@ -60,15 +60,15 @@ struct PretrainCommand: ParsableCommand {
             vocabulary = try Vocabulary.load(from: runFolder.vocabulary.path)
         } else if let initFrom {
             let baseVocabulary = try Vocabulary.load(from: RunFolder(initFrom).vocabulary.path)
-            let added = baseVocabulary.newTokens(in: documents, minCount: text.minCount,
-                                                 limit: text.maxVocab - baseVocabulary.count)
+            let added = baseVocabulary.newTokens(in: documents, minCount: text.vocabularyMinCount,
+                                                 limit: text.vocabularyMaxSize - baseVocabulary.count)
             vocabulary = try baseVocabulary.appending(added)
             baseVocabularySize = baseVocabulary.count
-            log("vocabulary: \(baseVocabulary.count) tokens from \(initFrom) + \(added.count) new words (seen >= \(text.minCount) times)"
+            log("vocabulary: \(baseVocabulary.count) tokens from \(initFrom) + \(added.count) new words (seen >= \(text.vocabularyMinCount) times)"
                 + (added.isEmpty ? "" : ": " + added.prefix(20).joined(separator: " ") + (added.count > 20 ? " ..." : "")))
         } else {
             vocabulary = Vocabulary.build(from: documents.lazy.map { $0 + [TextCorpus.endOfDocument] },
-                                          minCount: text.minCount, maxSize: text.maxVocab)
+                                          minCount: text.vocabularyMinCount, maxSize: text.vocabularyMaxSize)
         }
         var train = TextCorpus(tokenized: documents, vocabulary: vocabulary)
         var valid = validDocuments.map { TextCorpus(tokenized: $0, vocabulary: vocabulary) }
@@ -82,7 +82,10 @@ struct PretrainCommand: ParsableCommand {
 
         let config = try previous ?? LanguageModelRunConfig(
             model: try model.config(vocabularySize: vocabulary.count, inheriting: base?.model),
-            text: textConfig, training: try optimization.options())
+            text: textConfig, training: try optimization.options(trainingTokens: train.tokenCount))
+        if previous == nil, optimization.batchSize == nil {
+            log("batch size \(config.training.batchSize): \(config.training.epochs * train.tokenCount / (config.training.batchSize * config.training.bptt)) steps of \(config.training.bptt) tokens (--batch-size to change)")
+        }
         try runFolder.create()
         try runFolder.writeConfig(config)
         if !resume { try vocabulary.write(to: runFolder.vocabulary.path) }
@@ -167,10 +170,11 @@ struct LanguageModelOptions: ParsableArguments {
 /// Optimisation options of `pretrain`.
 struct PretrainOptimizationOptions: ParsableArguments {
     @Option(help: "Passes over the text.") var epochs = 1
-    @Option(help: "Parallel rows of text per step.") var batchSize = 64
+    @Option(help: "Parallel rows of text per step (default: 64, or 32 or 16 when that gives a small text at least 2,000 steps).")
+    var batchSize: Int?
     @Option(help: "Steps of backpropagation through time per window.") var bptt = 70
     @Option(help: "Optimizer: sgd, adam, adamw, rmsprop or adagrad.") var optimizer = "adam"
-    @Option(name: .customLong("lr"), help: "Peak learning rate.") var learningRate: Float = 2e-3
+    @Option(name: .customLong("lr"), help: "Peak learning rate.") var learningRate: Float = 3e-3
     @Option(help: "Weight decay (decoupled for adamw).") var weightDecay: Float = 0
     @Option(help: "Learning-rate schedule: constant, linear, cosine, exponential, step, slanted-triangular.") var schedule = "linear"
     @Option(help: "Warmup steps (linear ramp) before the schedule.") var warmup = 100
@@ -179,7 +183,18 @@ struct PretrainOptimizationOptions: ParsableArguments {
     @Option(help: "Write a resumable checkpoint every this many steps (0: at epoch ends only).") var checkpointEvery = 500
     @Option(help: "Random seed.") var seed: UInt64 = 1
 
-    func options() throws -> PretrainOptions {
+    /// `--batch-size`, or for `tokens` of training text the largest of 64, 32 and 16 rows that still gives
+    /// 2,000 steps: one epoch over 10,000 IMDB reviews is 600 steps of 64 rows, too few for an LM to learn
+    /// much (validation perplexity 295; 16 rows: 2,400 steps, better at the same cost per token).
+    func batchSize(forTrainingTokens tokens: Int) -> Int {
+        if let batchSize { return batchSize }
+        var rows = 64
+        while rows > 16, epochs * tokens / (rows * bptt) < 2_000 { rows /= 2 }
+        return rows
+    }
+
+    func options(trainingTokens: Int) throws -> PretrainOptions {
+        let batchSize = batchSize(forTrainingTokens: trainingTokens)
         guard epochs > 0, batchSize > 0, bptt > 0 else { throw ValidationError("--epochs, --batch-size and --bptt must be positive") }
         guard learningRate > 0 else { throw ValidationError("--lr must be positive") }
         guard negatives >= 0, checkpointEvery >= 0 else { throw ValidationError("--negatives and --checkpoint-every must be >= 0") }

@@ -13,6 +13,11 @@ struct TrainCommand: ParsableCommand {
         Data: --train FILE (CSV/TSV, JSON Lines, or a folder with one subfolder per class) or --class LABEL=FILE
         (one text per line, repeat per class). Without --valid/--test the data is split by --split (stratified,
         seeded). The test split is only evaluated at the end; it never chooses anything.
+
+        Settings: --recipe auto (the default) chooses every model and optimisation setting you leave out from the
+        training data and prints what it chose and why: ULMFiT's fine-tuning recipe when started with --init, a
+        bag of words and bigrams (--model bag) for fewer than 5,000 texts, an LSTM otherwise. --recipe none keeps
+        the fixed defaults of earlier versions. A flag you give always wins.
         """)
 
     @Option(help: "Training data: CSV/TSV, JSON Lines, or a folder per class.") var train: String?
@@ -32,9 +37,19 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup(title: "Fine-tuning") var fineTuning: FineTuningOptions
     @OptionGroup(title: "Reading") var reader: ReaderOptions
     @OptionGroup(title: "Text") var text: TextOptions
-    @Option(help: "Read at most N tokens of each text.") var maxLen = 400
+    @Option(help: "How settings you leave out are chosen: auto (for the data, printed at start) or none (fixed defaults).")
+    var recipe = "auto"
+    @Option(help: "Read at most N tokens of each text (0: whole texts).") var maxLen: Int?
     @Option(help: "Which tokens of a longer text to keep: head, tail, or head-tail (the first quarter and the last three quarters).")
-    var truncate = "head"
+    var truncate: String?
+    @Option(help: "Add word n-grams up to this length to the tokens (bag models; 1: words only).") var wordNgrams: Int?
+    @Option(help: "Augment the training texts: none, or eda (random swaps, deletions and insertions of the text's own words; Wei & Zou 2019).")
+    var augment = "none"
+    @Option(help: "Augmented copies per training text with --augment eda (default: EDA's advice by data size: 16 up to 500 texts, 8 up to 2,000, then 4).")
+    var augmentCopies: Int?
+    @Option(help: "Adversarial training: none, or fgm (a step of norm --epsilon on the embedding along its loss gradient; Miyato et al. 2017).")
+    var adversarial = "none"
+    @Option(help: "The size of the adversarial embedding step.") var epsilon: Float = 1
     @OptionGroup(title: "Model") var model: ModelOptions
     @OptionGroup(title: "Optimization") var optimization: OptimizationOptions
     @OptionGroup var device: DeviceOption
@@ -43,6 +58,10 @@ struct TrainCommand: ParsableCommand {
         if train == nil && classFiles.isEmpty { throw ValidationError("give the training data with --train FILE or --class LABEL=FILE") }
         if train != nil && !classFiles.isEmpty { throw ValidationError("use either --train or --class, not both") }
         if initFrom != nil && vectors != nil { throw ValidationError("use either --init or --vectors: --init brings its own embedding") }
+        guard ["none", "eda"].contains(augment) else { throw ValidationError("--augment '\(augment)': expected none or eda") }
+        guard ["none", "fgm"].contains(adversarial) else { throw ValidationError("--adversarial '\(adversarial)': expected none or fgm") }
+        guard epsilon > 0, epsilon.isFinite else { throw ValidationError("--epsilon must be positive") }
+        if let augmentCopies, augmentCopies < 1 { throw ValidationError("--augment-copies must be at least 1") }
     }
 
     func run() throws {
@@ -82,46 +101,58 @@ struct TrainCommand: ParsableCommand {
         let labelCounts = try labels.validateForTraining(trainExamples)
 
         // Text pipeline and vocabulary, from the training split only.
-        // Started from a pretrained encoder, the text must be tokenized as it was; only --max-len and --truncate are ours.
-        var textConfig = try previous?.text ?? text.pipelineConfig(maxLength: maxLen)
-        if previous == nil {
-            guard let truncation = Truncation(rawValue: truncate) else {
-                throw ValidationError("--truncate '\(truncate)': expected head, tail or head-tail")
-            }
-            if let encoder {
-                let maxLength = textConfig.maxLength
-                textConfig = encoder.text
-                textConfig.maxLength = maxLength
-            }
-            textConfig.truncation = truncation
-        }
-        let pipeline = try TextPipeline(textConfig)
-        func tokenize(_ examples: [LabeledExample], _ name: String) throws -> TokenizedExamples {
+        // Started from a pretrained encoder, the text must be tokenized as it was; only the length limit is ours.
+        func tokenize(_ examples: [LabeledExample], _ name: String, _ pipeline: TextPipeline) throws -> TokenizedExamples {
             let tokenized = try pipeline.tokenize(examples, skipBadRows: reader.skipBadRows)
             if tokenized.badRows.skippedRows > 0 { log("\(name) after cleaning: \(tokenized.badRows)") }
             return tokenized
         }
-        let trainTokens = try tokenize(trainExamples, "train")
+        var textConfig = try previous?.text ?? encoder?.text ?? text.pipelineConfig(maxLength: nil)
+        let wordTokens = try tokenize(trainExamples, "train", TextPipeline(textConfig))
+        var trainTokens = wordTokens
+        let meanLength = Double(trainTokens.tokens.reduce(0) { $0 + $1.count }) / Double(max(trainTokens.tokens.count, 1))
+        let settings = previous == nil ? try chooseSettings(for: DataProfile(
+            trainExamples: trainTokens.tokens.count, meanLength: meanLength, classCount: labels.count,
+            start: encoder.map { $0.kind == "classifier" ? .classifier : .languageModel } ?? (vectors != nil ? .vectors : .scratch)))
+            : nil
+        if let settings {
+            textConfig.maxLength = settings.maxLength
+            textConfig.truncation = settings.truncation
+            textConfig.wordNgrams = settings.wordNgrams > 1 ? settings.wordNgrams : nil
+        }
+        let pipeline = try TextPipeline(textConfig)
+        if (textConfig.wordNgrams ?? 1) > 1 { trainTokens = try tokenize(trainExamples, "train", pipeline) }
         let vocabulary = resume
             ? try Vocabulary.load(from: runFolder.vocabulary.path)
-            : encoder?.vocabulary ?? Vocabulary.build(from: trainTokens.tokens, minCount: text.minCount, maxSize: text.maxVocab)
+            : encoder?.vocabulary ?? Vocabulary.build(from: trainTokens.tokens, minCount: settings?.minCount ?? 2,
+                                                      maxSize: settings?.maxVocabulary ?? 50_000)
+        if augment == "eda" && !resume {
+            trainTokens = augmented(trainTokens, words: wordTokens, pipeline: pipeline)
+        }
         let trainSet = try pipeline.encode(trainTokens, vocabulary: vocabulary, labels: labels)
         func encode(_ examples: [LabeledExample]?, _ name: String) throws -> (EncodedDataset, [LabeledExample])? {
             guard let examples, !examples.isEmpty else { return nil }
-            let tokenized = try tokenize(examples, name)
+            let tokenized = try tokenize(examples, name, pipeline)
             return (try pipeline.encode(tokenized, vocabulary: vocabulary, labels: labels), tokenized.examples)
         }
         let validSet = try encode(validExamples, "valid")?.0
         let testEncoded = try encode(testExamples, "test")
-        let meanLength = Double(trainSet.lengths.reduce(0, +)) / Double(max(trainSet.count, 1))
         log("vocabulary: \(vocabulary.count) tokens; labels: \(labels.names.joined(separator: ", ")) \(labelCounts); mean length \(String(format: "%.1f", meanLength)) tokens")
 
-        var modelConfig = try model.config(vocabularySize: vocabulary.count, classCount: labels.count)
-        if let encoder { modelConfig = encoder.classifierConfig(head: modelConfig) }
-        var trainingOptions = try optimization.options(labelCounts: labelCounts)
-        trainingOptions.fineTuning = try fineTuning.fineTuning()
-        let config = previous ?? RunConfig(model: modelConfig, text: textConfig, labels: labels, training: trainingOptions,
-                                             trainingLabelCounts: labelCounts)
+        let config: RunConfig
+        if let previous {
+            config = previous
+        } else {
+            let settings = settings!
+            var modelConfig = model.config(settings, vocabularySize: vocabulary.count, classCount: labels.count)
+            if let encoder { modelConfig = encoder.classifierConfig(head: modelConfig) }
+            var trainingOptions = try optimization.options(settings, labelCounts: labelCounts)
+            trainingOptions.fineTuning = fineTuning.fineTuning(settings)
+            if adversarial == "fgm" { trainingOptions.adversarialEpsilon = epsilon }
+            config = RunConfig(model: modelConfig, text: textConfig, labels: labels, training: trainingOptions,
+                               trainingLabelCounts: labelCounts)
+            log("settings: " + TrainingSettingsSummary(model: modelConfig, text: textConfig, training: trainingOptions).line)
+        }
         try runFolder.create()
         try runFolder.writeConfig(config)
         if !resume { try vocabulary.write(to: runFolder.vocabulary.path) }
@@ -151,5 +182,51 @@ struct TrainCommand: ParsableCommand {
         }
         try session.run(resume: resume)
         log("wrote \(runFolder.url.path): config.json vocab.txt model.safetensors checkpoint.safetensors metrics.jsonl curves.svg report.json report.txt")
+    }
+
+    /// The training texts followed by their EDA copies (the vocabulary came from the originals alone).
+    private func augmented(_ tokens: TokenizedExamples, words: TokenizedExamples, pipeline: TextPipeline) -> TokenizedExamples {
+        var eda = EasyDataAugmentation.recommended(forTrainingTexts: words.tokens.count, seed: optimization.seed)
+        if let augmentCopies { eda.copies = augmentCopies }
+        var result = tokens
+        for (index, original) in words.tokens.enumerated() {
+            for copy in eda.augment(original, index: index) {
+                result.tokens.append(pipeline.tokens(forWords: copy))
+                result.examples.append(words.examples[index])
+            }
+        }
+        log("augment eda: \(eda.copies) copies of each training text (swap, delete, insert \(Int(eda.rate * 100))% of its words): \(result.tokens.count) texts")
+        return result
+    }
+
+    /// The recipe's settings for this data with every flag the user gave laid over them; prints why.
+    private func chooseSettings(for profile: DataProfile) throws -> TrainingSettings {
+        guard let recipe = TrainingRecipe(rawValue: recipe) else { throw ValidationError("--recipe '\(self.recipe)': expected auto or none") }
+        var (settings, reasons) = recipe.settings(for: profile)
+        for reason in reasons { log("recipe \(recipe.rawValue): \(reason)") }
+        try model.apply(to: &settings)
+        try optimization.apply(to: &settings)
+        try fineTuning.apply(to: &settings)
+        if profile.start != .scratch && profile.start != .vectors && settings.encoder == .bag {
+            throw ValidationError("--model bag: --init starts a recurrent model; a bag has no recurrent layers to start")
+        }
+        if let maxLen {
+            guard maxLen >= 0 else { throw ValidationError("--max-len must be >= 0 (0: whole texts)") }
+            settings.maxLength = maxLen == 0 ? nil : maxLen
+        }
+        if let truncate {
+            guard let truncation = Truncation(rawValue: truncate) else {
+                throw ValidationError("--truncate '\(truncate)': expected head, tail or head-tail")
+            }
+            settings.truncation = truncation
+        }
+        if let wordNgrams {
+            guard (1...5).contains(wordNgrams) else { throw ValidationError("--word-ngrams must be from 1 to 5") }
+            settings.wordNgrams = wordNgrams
+        }
+        if profile.start == .languageModel || profile.start == .classifier { settings.wordNgrams = 1 }  // its vocabulary has none
+        settings.minCount = text.minCount ?? settings.minCount
+        settings.maxVocabulary = text.maxVocab ?? settings.maxVocabulary
+        return settings
     }
 }

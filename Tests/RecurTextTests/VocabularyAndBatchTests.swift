@@ -181,3 +181,20 @@ extension PipelineTests {
         #expect(old.truncation == nil && old.maxLength == 8)
     }
 }
+
+extension PipelineTests {
+    /// With word n-grams the words are truncated first and their n-grams follow them, so no n-gram spans a
+    /// word that was cut, and the start token is not used.
+    @Test func wordNgramsFollowTheTruncatedWords() throws {
+        #expect(TextPipeline.appendingNgrams(to: ["a", "b", "c"], upTo: 3) == ["a", "b", "c", "a b", "b c", "a b c"])
+        #expect(TextPipeline.appendingNgrams(to: ["a"], upTo: 2) == ["a"])
+        let pipeline = try TextPipeline(TextPipelineConfig(maxLength: 3, startToken: "<eos>", wordNgrams: 2))
+        let tokens = pipeline.tokens(for: "Not good, not bad")
+        #expect(tokens == ["not", "good", ",", "not good", "good ,"])
+        let vocabulary = try Vocabulary(tokens: ["<pad>", "<unk>", "not", "good", "not good"])
+        #expect(pipeline.encode(tokens: tokens, vocabulary: vocabulary) == [2, 3, 1, 4, 1])
+        // Configs saved before n-grams decode without them.
+        let old = try JSONDecoder().decode(TextPipelineConfig.self, from: Data(#"{"cleaning":{},"tokenizer":{"kind":"words"}}"#.utf8))
+        #expect(old.wordNgrams == nil)
+    }
+}

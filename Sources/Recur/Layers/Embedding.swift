@@ -10,10 +10,13 @@ public final class Embedding: ParameterContainer {
     public var vocabularySize: Int { weight.shape[0] }
     public var dimension: Int { weight.shape[1] }
 
-    /// Initialises N(0, 1) as PyTorch does, with the padding row zeroed.
+    /// Initialises N(0, 1) as PyTorch does, or with `uniformBound` U(-bound, bound) (fastText's 1/dim, for
+    /// bags: averaging hundreds of unit-variance vectors would start every text far from the others), with
+    /// the padding row zeroed.
     public convenience init(name: String, vocabularySize: Int, dimension: Int, paddingIndex: Int32?,
-                initializer: inout WeightInitializer, on backend: Backend) throws {
-        var values = initializer.normal(count: vocabularySize * dimension)
+                            uniformBound: Float? = nil, initializer: inout WeightInitializer, on backend: Backend) throws {
+        var values = uniformBound.map { initializer.uniform(count: vocabularySize * dimension, bound: $0) }
+            ?? initializer.normal(count: vocabularySize * dimension)
         if let paddingIndex {
             for e in 0..<dimension { values[Int(paddingIndex) * dimension + e] = 0 }
         }

@@ -7,22 +7,31 @@ public final class Parameter {
     public let value: Tensor
     /// Gradient accumulated by backward passes; zeroed by `zeroGradients`.
     public let gradient: Tensor
-    /// A frozen parameter keeps its value: optimizers skip it (fine-tuning).
-    public var isTrainable = true
+    /// A frozen parameter keeps its value: optimizers skip it (fine-tuning). A buffer never trains.
+    public var isTrainable: Bool {
+        get { trains && !isBuffer }
+        set { trains = newValue }
+    }
+    private var trains = true
+    /// State that is saved with the weights but not learned by gradient: BatchNorm's running statistics
+    /// (PyTorch's buffers, which are in its `state_dict` too).
+    public let isBuffer: Bool
 
-    public init(name: String, value: Tensor, gradient: Tensor) {
+    public init(name: String, value: Tensor, gradient: Tensor, isBuffer: Bool = false) {
         self.name = name
         self.value = value
         self.gradient = gradient
+        self.isBuffer = isBuffer
     }
 
     /// A parameter on `backend` holding `values` with a zero gradient.
-    public convenience init(name: String, shape: [Int], values: [Float], on backend: Backend) throws {
+    public convenience init(name: String, shape: [Int], values: [Float], isBuffer: Bool = false, on backend: Backend) throws {
         precondition(values.count == shape.reduce(1, *), "\(name): \(values.count) values for shape \(shape)")
         self.init(
             name: name,
             value: try backend.upload(values, shape: shape),
-            gradient: try backend.zeros(shape, dtype: .float32)
+            gradient: try backend.zeros(shape, dtype: .float32),
+            isBuffer: isBuffer
         )
     }
 

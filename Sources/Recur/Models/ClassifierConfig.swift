@@ -1,5 +1,28 @@
-/// The architecture of a sentiment classifier: Embedding → recurrent stack → pooling → dropout → Linear.
+/// What reads the embedded tokens before pooling.
+public enum SequenceEncoderKind: String, Codable, Sendable, CaseIterable {
+    /// A stacked (bidirectional) LSTM / GRU / RNN.
+    case recurrent
+    /// No recurrence: the token (and word n-gram) embeddings themselves are pooled, as fastText does. It
+    /// learns from little data in seconds and reads long texts whole.
+    case bag
+}
+
+/// What maps the pooled features to class logits.
+public enum ClassifierHeadKind: String, Codable, Sendable, CaseIterable {
+    /// Dropout → Linear.
+    case linear
+    /// ULMFiT's: BatchNorm → dropout → Linear(features, 50) → ReLU → BatchNorm → dropout → Linear.
+    case ulmfit
+}
+
+/// The architecture of a sentiment classifier: Embedding → recurrent stack (or none: a bag) → pooling →
+/// dropout → Linear.
 public struct ClassifierConfig: Codable, Sendable, Equatable {
+    public var encoder: SequenceEncoderKind
+    public var head: ClassifierHeadKind
+    /// The ULMFiT head's hidden width and the dropout before its last layer.
+    public var headHidden: Int
+    public var headDropout: Float
     public var vocabularySize: Int
     public var embeddingDimension: Int
     public var hiddenSize: Int
@@ -17,10 +40,15 @@ public struct ClassifierConfig: Codable, Sendable, Equatable {
     /// The `<pad>` token id, whose embedding row stays zero.
     public var paddingIndex: Int32?
 
-    public init(vocabularySize: Int, embeddingDimension: Int = 128, hiddenSize: Int = 256, layers: Int = 1,
+    public init(encoder: SequenceEncoderKind = .recurrent, vocabularySize: Int, embeddingDimension: Int = 128, hiddenSize: Int = 256, layers: Int = 1,
                 bidirectional: Bool = false, cell: RecurrentCellKind = .lstm, pooling: Pooling = .last,
                 classCount: Int = 2, embeddingDropout: Float = 0, interLayerDropout: Float = 0,
-                featureDropout: Float = 0, weightDropout: Float = 0, paddingIndex: Int32? = 0) {
+                featureDropout: Float = 0, weightDropout: Float = 0, paddingIndex: Int32? = 0,
+                head: ClassifierHeadKind = .linear, headHidden: Int = 50, headDropout: Float = 0.1) {
+        self.encoder = encoder
+        self.head = head
+        self.headHidden = headHidden
+        self.headDropout = headDropout
         self.vocabularySize = vocabularySize
         self.embeddingDimension = embeddingDimension
         self.hiddenSize = hiddenSize
@@ -37,13 +65,18 @@ public struct ClassifierConfig: Codable, Sendable, Equatable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case vocabularySize, embeddingDimension, hiddenSize, layers, bidirectional, cell, pooling, classCount
+        case encoder, head, headHidden, headDropout, vocabularySize, embeddingDimension, hiddenSize, layers, bidirectional, cell, pooling, classCount
         case embeddingDropout, interLayerDropout, featureDropout, weightDropout, paddingIndex
     }
 
-    /// Models saved before weight drop existed have no `weightDropout`: they trained without it.
+    /// Models saved before weight drop (or bags) existed have no `weightDropout` (or `encoder`): they trained
+    /// without it, recurrent.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
+        encoder = try c.decodeIfPresent(SequenceEncoderKind.self, forKey: .encoder) ?? .recurrent
+        head = try c.decodeIfPresent(ClassifierHeadKind.self, forKey: .head) ?? .linear
+        headHidden = try c.decodeIfPresent(Int.self, forKey: .headHidden) ?? 50
+        headDropout = try c.decodeIfPresent(Float.self, forKey: .headDropout) ?? 0.1
         vocabularySize = try c.decode(Int.self, forKey: .vocabularySize)
         embeddingDimension = try c.decode(Int.self, forKey: .embeddingDimension)
         hiddenSize = try c.decode(Int.self, forKey: .hiddenSize)
@@ -59,7 +92,13 @@ public struct ClassifierConfig: Codable, Sendable, Equatable {
         paddingIndex = try c.decodeIfPresent(Int32.self, forKey: .paddingIndex)
     }
 
-    public var directionCount: Int { bidirectional ? 2 : 1 }
+    public var directionCount: Int { encoder == .bag ? 1 : bidirectional ? 2 : 1 }
+    /// Width of one pooled piece: a recurrent direction's state, or a bag's embedding.
+    public var pooledWidth: Int { encoder == .bag ? embeddingDimension : hiddenSize }
     /// Width of the pooled feature vector the classifier head reads.
-    public var featureSize: Int { hiddenSize * directionCount * pooling.pieces.count }
+    public var featureSize: Int { pooledWidth * directionCount * pooling.pieces.count }
+    /// Width of what the last Linear reads.
+    public var classifierInputSize: Int { head == .ulmfit ? headHidden : featureSize }
+    /// Recurrent layers actually built (none for a bag).
+    public var recurrentLayers: Int { encoder == .bag ? 0 : layers }
 }

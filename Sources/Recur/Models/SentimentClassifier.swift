@@ -1,31 +1,44 @@
 import RecurCore
 
 /// Embedding → LSTM/GRU/RNN stack → pooling → dropout → Linear, with explicit forward and backward passes.
+/// A bag (`encoder == .bag`) has no recurrent layers: it pools the embeddings themselves.
 /// Parameter names are PyTorch's (`embedding.weight`, `rnn.weight_ih_l0`, `fc.weight`, ...).
 public final class SentimentClassifier: ParameterContainer {
     public let config: ClassifierConfig
     public let embedding: Embedding
     public let rnn: RecurrentStack
     public let pooling: SequencePooling
+    /// ULMFiT's BatchNorm head before `fc`, when `config.head == .ulmfit`.
+    public let head: ULMFiTHead?
     public let fc: Linear
 
     private var saved: (embeddingMask: Tensor?, featureMasks: [Tensor])?
     private let weightDrop = WeightDrop()
 
-    public var parameters: [Parameter] { embedding.parameters + rnn.parameters + fc.parameters }
+    public var parameters: [Parameter] { embedding.parameters + rnn.parameters + headParameters }
+    /// Everything after pooling: the fine-tuning group that learns first.
+    public var headParameters: [Parameter] { (head?.parameters ?? []) + fc.parameters }
 
     public init(config: ClassifierConfig, seed: UInt64, on backend: Backend) throws {
+        if config.encoder == .bag, config.pooling.pieces.contains(.last) {
+            throw ClassifierConfigError("a bag has no last state: its pooling must be mean or max, not \(config.pooling.rawValue)")
+        }
         self.config = config
         var initializer = WeightInitializer(seed: seed)
         embedding = try Embedding(name: "embedding.weight", vocabularySize: config.vocabularySize,
                                   dimension: config.embeddingDimension, paddingIndex: config.paddingIndex,
+                                  uniformBound: config.encoder == .bag ? 1 / Float(config.embeddingDimension) : nil,
                                   initializer: &initializer, on: backend)
         rnn = try RecurrentStack(cell: config.cell, inputSize: config.embeddingDimension, hiddenSize: config.hiddenSize,
-                                 layers: config.layers, bidirectional: config.bidirectional, prefix: "rnn.",
+                                 layers: config.recurrentLayers, bidirectional: config.bidirectional, prefix: "rnn.",
                                  initializer: &initializer, on: backend)
         rnn.interLayerDropout = config.interLayerDropout
         pooling = SequencePooling(config.pooling)
-        fc = try Linear(prefix: "fc.", inputSize: config.featureSize, outputSize: config.classCount,
+        head = config.head == .ulmfit
+            ? try ULMFiTHead(features: config.featureSize, hiddenSize: config.headHidden, inputDropout: config.featureDropout,
+                             hiddenDropout: config.headDropout, initializer: &initializer, on: backend)
+            : nil
+        fc = try Linear(prefix: "fc.", inputSize: config.classifierInputSize, outputSize: config.classCount,
                         initializer: &initializer, on: backend)
     }
 
@@ -33,17 +46,20 @@ public final class SentimentClassifier: ParameterContainer {
     /// A non-nil `dropoutSeed` means training: dropout is drawn from it (one seed per step). An `inputTable`
     /// (inference only) replaces the embedding lookup and layer 0's input projection with one gather; with it,
     /// `hostLengths` (the lengths on the host) let every recurrent step skip the sequences that have ended.
+    /// `updateRunningStatistics: false` keeps a BatchNorm head's running statistics where they are (a second,
+    /// adversarial pass over the same batch).
     public func forward(tokens: Tensor, lengths: Tensor?, dropoutSeed: UInt64? = nil,
-                        inputTable: InputProjectionTable? = nil, hostLengths: [Int32]? = nil, on backend: Backend) throws -> Tensor {
+                        inputTable: InputProjectionTable? = nil, hostLengths: [Int32]? = nil,
+                        updateRunningStatistics: Bool = true, on backend: Backend) throws -> Tensor {
         precondition(inputTable == nil || dropoutSeed == nil, "an input projection table is for inference only")
         var embeddingMask: Tensor?
-        if let seed = dropoutSeed, config.weightDropout > 0 {
+        if let seed = dropoutSeed, config.weightDropout > 0, config.encoder == .recurrent {
             if weightDrop.isApplied { try weightDrop.restore(maskGradients: false, on: backend) }  // a step that failed
             try weightDrop.apply(to: rnn.layers.flatMap { $0.map(\.weightHH) }, p: config.weightDropout,
                                  seed: seed &+ 11, on: backend)
         }
         let recurrent: RecurrentStack.Result
-        if let inputTable {
+        if let inputTable, config.encoder == .recurrent {
             recurrent = try rnn.forward(projectedInputs: try inputTable.gather(tokens, on: backend), lengths: lengths,
                                         activeRows: hostLengths.map { Self.activeRows(lengths: $0, steps: tokens.shape[0]) },
                                         recurrentWeights: inputTable.recurrentWeights, on: backend)
@@ -56,11 +72,18 @@ public final class SentimentClassifier: ParameterContainer {
                 embeddingMask = mask
             }
             embedded = embedded.reshaped([tokens.shape[0], tokens.shape[1], config.embeddingDimension])
-            recurrent = try rnn.forward(embedded, lengths: lengths, dropoutSeed: dropoutSeed.map { $0 &+ 1 }, on: backend)
+            recurrent = config.encoder == .bag
+                ? RecurrentStack.Result(outputs: [embedded], finalHidden: [], finalCell: nil)
+                : try rnn.forward(embedded, lengths: lengths, dropoutSeed: dropoutSeed.map { $0 &+ 1 }, on: backend)
         }
         let top = recurrent.finalHidden.suffix(config.directionCount)
         var features = try pooling.forward(outputs: recurrent.outputs, finalHidden: Array(top), lengths: lengths, on: backend)
         var featureMasks: [Tensor] = []
+        if let head {
+            saved = (embeddingMask, [])
+            let hidden = try head.forward(features, dropoutSeed: dropoutSeed, updateRunningStatistics: updateRunningStatistics, on: backend)
+            return try fc.forward([hidden], on: backend)
+        }
         if let seed = dropoutSeed, config.featureDropout > 0 {
             features = try features.enumerated().map { index, feature in
                 let mask = try backend.uninitialized(feature.shape, dtype: .float32)
@@ -88,6 +111,7 @@ public final class SentimentClassifier: ParameterContainer {
     /// it would not pay: building it projects every vocabulary word once, so it pays when the pass reads more
     /// tokens than the vocabulary has words, and only within `InputProjectionTable.byteBudget`.
     public func inputProjectionTable(forTokens tokens: Int, on backend: Backend) throws -> InputProjectionTable? {
+        guard config.encoder == .recurrent else { return nil }  // a bag has no input projection to tabulate
         let bytes = InputProjectionTable.byteCount(vocabularySize: config.vocabularySize, firstLayer: rnn.layers[0])
         guard tokens > config.vocabularySize, bytes <= InputProjectionTable.byteBudget else { return nil }
         do {
@@ -106,7 +130,8 @@ public final class SentimentClassifier: ParameterContainer {
 
     private func propagate(dLogits: Tensor, on backend: Backend) throws {
         guard let saved else { preconditionFailure("backward before forward") }
-        let dFeatures = try fc.backward(dLogits, on: backend)
+        let dFeatures = try head.map { try $0.backward(try fc.backward(dLogits, on: backend)[0], on: backend) }
+            ?? fc.backward(dLogits, on: backend)
         // While fine-tuning with frozen lower groups, the gradient need not travel below the lowest group that trains.
         let embeddingTrains = embedding.weight.isTrainable
         let lowestTrainingLayer = embeddingTrains ? 0
@@ -119,21 +144,34 @@ public final class SentimentClassifier: ParameterContainer {
             try backend.multiply(dFeature, mask, into: dFeature)
         }
         let routed = try pooling.backward(dFeatures, directions: config.directionCount, on: backend)
-        var dFinalHidden = [Tensor?](repeating: nil, count: config.layers * config.directionCount)
-        for d in 0..<config.directionCount {
-            dFinalHidden[(config.layers - 1) * config.directionCount + d] = routed.dFinalHidden[d]
+        let dEmbedded: Tensor
+        if config.encoder == .bag {
+            guard let dPooled = routed.dOutputs[0] else { preconditionFailure("a bag pools with mean or max") }
+            guard embeddingTrains else { return }
+            dEmbedded = dPooled
+        } else {
+            var dFinalHidden = [Tensor?](repeating: nil, count: config.layers * config.directionCount)
+            for d in 0..<config.directionCount {
+                dFinalHidden[(config.layers - 1) * config.directionCount + d] = routed.dFinalHidden[d]
+            }
+            guard let (steps, batch) = rnn.layers[0][0].savedSequenceShape else { preconditionFailure("backward before forward") }
+            guard embeddingTrains else {
+                try rnn.backward(dOutputs: routed.dOutputs, dFinalHidden: dFinalHidden, dInput: nil,
+                                 lowestLayer: lowestTrainingLayer, on: backend)
+                return
+            }
+            dEmbedded = try backend.zeros([steps, batch, config.embeddingDimension], dtype: .float32)
+            try rnn.backward(dOutputs: routed.dOutputs, dFinalHidden: dFinalHidden, dInput: dEmbedded, on: backend)
         }
-        guard let (steps, batch) = rnn.layers[0][0].savedSequenceShape else { preconditionFailure("backward before forward") }
-        guard embeddingTrains else {
-            try rnn.backward(dOutputs: routed.dOutputs, dFinalHidden: dFinalHidden, dInput: nil,
-                             lowestLayer: lowestTrainingLayer, on: backend)
-            return
-        }
-        let dEmbedded = try backend.zeros([steps, batch, config.embeddingDimension], dtype: .float32)
-        try rnn.backward(dOutputs: routed.dOutputs, dFinalHidden: dFinalHidden, dInput: dEmbedded, on: backend)
         if let mask = saved.embeddingMask {
             try backend.multiply(dEmbedded, mask.reshaped(dEmbedded.shape), into: dEmbedded)
         }
         try embedding.backward(dEmbedded, on: backend)
     }
+}
+
+/// A classifier configuration that cannot be built.
+public struct ClassifierConfigError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }

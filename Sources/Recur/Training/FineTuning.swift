@@ -1,5 +1,5 @@
 /// ULMFiT's fine-tuning controls (Howard & Ruder 2018) for a classifier started from a pretrained model.
-/// The layer groups, top first: the head (`fc.*`), each recurrent layer from the top down, the embedding.
+/// The layer groups, top first: the head (`fc.*`, and `head.*` for ULMFiT's), each recurrent layer from the top down, the embedding.
 public struct FineTuning: Codable, Sendable, Equatable {
     /// Discriminative learning rates: each group's rate is the one above it divided by this factor (2.6 in
     /// ULMFiT), so the pretrained lower layers move least. Nil: one rate for all.
@@ -17,7 +17,7 @@ public struct FineTuning: Codable, Sendable, Equatable {
 
     /// The classifier's parameters in groups, top first.
     public static func groups(of model: SentimentClassifier) -> [[Parameter]] {
-        [model.fc.parameters] + model.rnn.layers.reversed().map { $0.flatMap(\.parameters) } + [model.embedding.parameters]
+        [model.headParameters] + model.rnn.layers.reversed().map { $0.flatMap(\.parameters) } + [model.embedding.parameters]
     }
 
     /// Learning-rate multipliers by parameter name: factor^-depth below the head.

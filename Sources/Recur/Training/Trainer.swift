@@ -13,6 +13,8 @@ public final class Trainer {
     public var globalStep = 0
     /// Per-parameter learning-rate multipliers (discriminative fine-tuning).
     private let layerScales: [String: Float]
+    /// The embedding table while an adversarial pass moves it (FGM).
+    private var cleanEmbedding: Tensor?
 
     public init(model: SentimentClassifier, options: TrainingOptions, on backend: Backend) throws {
         self.model = model
@@ -60,16 +62,47 @@ public final class Trainer {
         let logits = try model.forward(tokens: tokens, lengths: lengths, dropoutSeed: seed, on: backend)
         let lossTensor = try loss.forward(logits: logits, targets: targets, hostTargets: batch.labels, on: backend)
         try model.backward(dLogits: try loss.backward(on: backend), on: backend)
+        let probabilities = try backend.download(loss.probabilities!)
+        let value = Double(try backend.download(lossTensor)[0])
+        if let epsilon = options.adversarialEpsilon, epsilon > 0 {
+            try adversarialStep(epsilon: epsilon, tokens: tokens, lengths: lengths, targets: targets,
+                                hostTargets: batch.labels, dropoutSeed: seed)
+        }
         if options.clipNorm > 0 {
             try clipGradientNorm(model.parameters.filter(\.isTrainable), maxNorm: options.clipNorm, on: backend)
         }
         try optimizer.step(model.parameters, learningRateScale: learningRateScale, learningRateScales: layerScales,
                            on: backend)
         globalStep += 1
-        let probabilities = try backend.download(loss.probabilities!)
-        let value = Double(try backend.download(lossTensor)[0])
         guard value.isFinite else { throw TrainingError.nonFiniteLoss(step: globalStep) }
         return (value, countCorrect(probabilities, labels: batch.labels))
+    }
+
+    /// FGM (Miyato et al. 2017, as commonly applied to the embedding table): move the embedding by `epsilon`
+    /// along its normalised gradient, the direction that raises this batch's loss fastest, add the gradients of
+    /// the loss there to the clean ones, and move it back. Same dropout masks as the clean pass. Nothing to do
+    /// while the embedding is frozen (it has no gradient then).
+    private func adversarialStep(epsilon: Float, tokens: Tensor, lengths: Tensor, targets: Tensor,
+                                 hostTargets: [Int32], dropoutSeed: UInt64) throws {
+        let weight = model.embedding.weight
+        guard weight.isTrainable else { return }
+        let normSquared = try backend.zeros([1], dtype: .float32)
+        try backend.sumOfSquares(weight.gradient, into: normSquared, accumulate: false)
+        let norm = try backend.download(normSquared)[0].squareRoot()
+        guard norm > 0, norm.isFinite else { return }
+        if cleanEmbedding == nil { cleanEmbedding = try backend.uninitialized(weight.value.shape, dtype: .float32) }
+        try backend.copy(weight.value, to: cleanEmbedding!)
+        try backend.axpy(alpha: epsilon / norm, x: weight.gradient, y: weight.value)
+        do {
+            let logits = try model.forward(tokens: tokens, lengths: lengths, dropoutSeed: dropoutSeed,
+                                           updateRunningStatistics: false, on: backend)
+            _ = try loss.forward(logits: logits, targets: targets, hostTargets: hostTargets, on: backend)
+            try model.backward(dLogits: try loss.backward(on: backend), on: backend)
+        } catch {
+            try? backend.copy(cleanEmbedding!, to: weight.value)  // a failed step leaves the weights as they were
+            throw error
+        }
+        try backend.copy(cleanEmbedding!, to: weight.value)
     }
 
     /// Class probabilities (and the mean loss, when labeled) without dropout or updates. A caller that predicts

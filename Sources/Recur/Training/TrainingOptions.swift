@@ -19,10 +19,14 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     public var wordDropout: Float = 0
     /// Discriminative rates, gradual unfreezing, frozen embedding (for classifiers started with `--init`).
     public var fineTuning = FineTuning()
+    /// FGM adversarial training on the embedding (Miyato et al. 2017): the norm of the embedding step that
+    /// raises each batch's loss most (nil or 0: off).
+    public var adversarialEpsilon: Float?
     public init() {}
 
     private enum CodingKeys: String, CodingKey {
         case epochs, batchSize, optimizer, schedule, clipNorm, patience, monitor, seed, classWeights, wordDropout, fineTuning
+        case adversarialEpsilon
     }
 
     // Fields added later decode with their defaults from older run folders.
@@ -39,6 +43,7 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
         classWeights = try c.decodeIfPresent([Float].self, forKey: .classWeights)
         wordDropout = try c.decodeIfPresent(Float.self, forKey: .wordDropout) ?? 0
         fineTuning = try c.decodeIfPresent(FineTuning.self, forKey: .fineTuning) ?? FineTuning()
+        adversarialEpsilon = try c.decodeIfPresent(Float.self, forKey: .adversarialEpsilon)
     }
 }
 
