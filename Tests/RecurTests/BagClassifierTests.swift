@@ -33,23 +33,8 @@ struct BagClassifierTests {
             let crossEntropy = try CrossEntropyLoss(on: backend)
             try model.zeroGradients(on: backend)
             _ = try loss(model, crossEntropy, backward: true, on: backend)
-            for parameter in model.parameters {
-                let gradient = try backend.download(parameter.gradient)
-                let values = try backend.download(parameter.value)
-                for index in gradient.indices.sorted(by: { abs(gradient[$0]) > abs(gradient[$1]) }).prefix(4) {
-                    let eps: Float = 1e-2
-                    var plus = values, minus = values
-                    plus[index] += eps
-                    minus[index] -= eps
-                    try backend.write(plus, to: parameter.value)
-                    let up = try loss(model, crossEntropy, backward: false, on: backend)
-                    try backend.write(minus, to: parameter.value)
-                    let down = try loss(model, crossEntropy, backward: false, on: backend)
-                    try backend.write(values, to: parameter.value)
-                    let numeric = (up - down) / Double(2 * eps)
-                    #expect(abs(numeric - Double(gradient[index])) <= 1e-4 + 0.03 * abs(numeric),
-                            "\(backend.name) \(pooling) \(parameter.name)[\(index)]: backward \(gradient[index]), finite differences \(numeric)")
-                }
+            try expectGradientsMatchFiniteDifferences(model.parameters, largest: 4, on: backend, "\(backend.name) \(pooling)") {
+                try loss(model, crossEntropy, backward: false, on: backend)
             }
         }
     }

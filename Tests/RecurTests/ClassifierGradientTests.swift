@@ -12,11 +12,11 @@ struct ClassifierGradientTests {
     let targets: [Int32] = [1, 0, 2]
     let seed: UInt64 = 17
 
-    func model(cell: RecurrentCellKind) throws -> SentimentClassifier {
+    func model(cell: RecurrentCellKind, head: ClassifierHeadKind = .linear) throws -> SentimentClassifier {
         let config = ClassifierConfig(vocabularySize: 10, embeddingDimension: 4, hiddenSize: 5, layers: 2,
                                       bidirectional: true, cell: cell, pooling: .concat, classCount: 3,
                                       embeddingDropout: 0.2, interLayerDropout: 0.2, featureDropout: 0.2,
-                                      weightDropout: 0.4)
+                                      weightDropout: 0.4, head: head, headHidden: 6, headDropout: 0.1)
         return try SentimentClassifier(config: config, seed: 3, on: backend)
     }
 
@@ -32,29 +32,14 @@ struct ClassifierGradientTests {
         return Double(try backend.download(value)[0])
     }
 
-    @Test(arguments: [RecurrentCellKind.lstm, .gru])
-    func gradientsMatchFiniteDifferences(cell: RecurrentCellKind) throws {
-        let model = try model(cell: cell)
+    @Test(arguments: [(RecurrentCellKind.lstm, ClassifierHeadKind.linear), (.gru, .linear), (.lstm, .ulmfit)])
+    func gradientsMatchFiniteDifferences(cell: RecurrentCellKind, head: ClassifierHeadKind) throws {
+        let model = try model(cell: cell, head: head)
         let crossEntropy = try CrossEntropyLoss(on: backend)
         try model.zeroGradients(on: backend)
         _ = try loss(model, crossEntropy, backward: true)
-        let gradients = try model.parameters.map { try backend.download($0.gradient) }
-        for (parameter, gradient) in zip(model.parameters, gradients) {
-            let values = try backend.download(parameter.value)
-            for index in gradient.indices.sorted(by: { abs(gradient[$0]) > abs(gradient[$1]) }).prefix(3) {
-                let eps: Float = 1e-2
-                var plus = values, minus = values
-                plus[index] += eps
-                minus[index] -= eps
-                try backend.write(plus, to: parameter.value)
-                let up = try loss(model, crossEntropy, backward: false)
-                try backend.write(minus, to: parameter.value)
-                let down = try loss(model, crossEntropy, backward: false)
-                try backend.write(values, to: parameter.value)
-                let numeric = (up - down) / Double(2 * eps)
-                #expect(abs(numeric - Double(gradient[index])) <= 1e-4 + 0.03 * abs(numeric),
-                        "\(cell) \(parameter.name)[\(index)]: backward \(gradient[index]), finite differences \(numeric)")
-            }
+        try expectGradientsMatchFiniteDifferences(model.parameters, largest: 3, step: head == .ulmfit ? 1e-3 : 1e-2, on: backend, "\(cell) \(head)") {
+            try loss(model, crossEntropy, backward: false)
         }
     }
 
