@@ -16,19 +16,38 @@ from safetensors.torch import load_file
 
 
 class RecurClassifier(torch.nn.Module):
-    """Embedding -> LSTM/GRU/RNN -> pooling -> Linear, with Recur's parameter names and semantics."""
+    """Embedding -> LSTM/GRU/RNN (none for a bag) -> pooling -> Linear (or ULMFiT's BatchNorm head, then
+    Linear), with Recur's parameter names and semantics."""
 
     def __init__(self, m):
         super().__init__()
         self.pooling = m["pooling"]
+        self.bag = m.get("encoder", "recurrent") == "bag"
         self.embedding = torch.nn.Embedding(m["vocabularySize"], m["embeddingDimension"], padding_idx=0)
-        cell = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[m["cell"]]
-        self.rnn = cell(m["embeddingDimension"], m["hiddenSize"], num_layers=m["layers"],
-                        bidirectional=m["bidirectional"], batch_first=True)
         pieces = 3 if self.pooling == "concat" else 1
-        self.fc = torch.nn.Linear(m["hiddenSize"] * (2 if m["bidirectional"] else 1) * pieces, m["classCount"])
+        if self.bag:
+            features = m["embeddingDimension"] * pieces
+        else:
+            cell = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[m["cell"]]
+            self.rnn = cell(m["embeddingDimension"], m["hiddenSize"], num_layers=m["layers"],
+                            bidirectional=m["bidirectional"], batch_first=True)
+            features = m["hiddenSize"] * (2 if m["bidirectional"] else 1) * pieces
+        self.head = None
+        if m.get("head", "linear") == "ulmfit":
+            hidden = m.get("headHidden", 50)
+            self.head = torch.nn.Sequential(
+                torch.nn.BatchNorm1d(features), torch.nn.Dropout(m["featureDropout"]), torch.nn.Linear(features, hidden),
+                torch.nn.ReLU(), torch.nn.BatchNorm1d(hidden), torch.nn.Dropout(m.get("headDropout", 0.1)))
+            features = hidden
+        self.fc = torch.nn.Linear(features, m["classCount"])
 
     def forward(self, tokens, lengths):  # tokens [B, T] (ids from vocab.txt, 0-padded), lengths [B]
+        if self.bag:
+            out = self.embedding(tokens)
+            valid = (torch.arange(out.shape[1])[None, :] < lengths[:, None]).unsqueeze(-1)
+            pooled = (out * valid).sum(1) / lengths[:, None] if self.pooling == "mean" \
+                else out.masked_fill(~valid, float("-inf")).max(1).values
+            return self.fc(self.head(pooled) if self.head is not None else pooled)
         packed = torch.nn.utils.rnn.pack_padded_sequence(
             self.embedding(tokens), lengths, batch_first=True, enforce_sorted=False)
         out, state = self.rnn(packed)
@@ -40,13 +59,17 @@ class RecurClassifier(torch.nn.Module):
         mean = (out * valid).sum(1) / lengths[:, None]
         top = out.masked_fill(~valid, float("-inf")).max(1).values
         features = {"last": [last], "mean": [mean], "max": [top], "concat": [last, mean, top]}[self.pooling]
-        return self.fc(torch.cat(features, dim=1))
+        features = torch.cat(features, dim=1)
+        return self.fc(self.head(features) if self.head is not None else features)
 
 
 def load_run(folder):
     config = json.load(open(f"{folder}/config.json"))
     model = RecurClassifier(config["model"])
-    model.load_state_dict(load_file(f"{folder}/model.safetensors"))
+    # Recur does not count BatchNorm's batches (num_batches_tracked: only used when momentum is None).
+    missing, unexpected = model.load_state_dict(load_file(f"{folder}/model.safetensors"), strict=False)
+    if unexpected or any(not key.endswith("num_batches_tracked") for key in missing):
+        raise ValueError(f"{folder}: tensors missing {missing}, unexpected {unexpected}")
     vocab = {token: i for i, token in enumerate(open(f"{folder}/vocab.txt", encoding="utf-8").read().split("\n")[:-1])}
     return model.eval(), vocab
 
@@ -57,7 +80,14 @@ def main():
     texts = ["a gorgeous , witty , seductive movie .", "the plot is a mess and the acting is worse",
              "not bad at all", "boring"]
     model, vocab = load_run(folder)
-    ids = [[vocab.get(word, 1) for word in text.split()] for text in texts]
+    text_config = json.load(open(f"{folder}/config.json"))["text"]
+    n = text_config.get("wordNgrams") or 1
+    def tokens_of(text):  # words, then their n-grams up to n (TextPipeline.appendingNgrams), or after the start token
+        words = text.split()
+        if n > 1:
+            return words + [" ".join(words[i:i + k]) for k in range(2, n + 1) for i in range(len(words) - k + 1)]
+        return ([text_config["startToken"]] if text_config.get("startToken") else []) + words
+    ids = [[vocab.get(token, 1) for token in tokens_of(text)] for text in texts]
     lengths = torch.tensor([len(x) for x in ids])
     tokens = torch.zeros(len(ids), int(lengths.max()), dtype=torch.long)
     for row, x in enumerate(ids):

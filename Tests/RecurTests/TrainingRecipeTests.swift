@@ -11,7 +11,7 @@ struct TrainingRecipeTests {
         let small = settings(900, length: 271, start: .languageModel)
         #expect(small.encoder == .recurrent)
         #expect(small.gradualUnfreeze && small.discriminativeFactor == 2.6 && small.schedule == .slantedTriangular)
-        #expect(small.weightDropout == 0.25 && small.patience == 0)
+        #expect(small.weightDropout == 0.25 && small.patience == 0 && small.head == .ulmfit)
         #expect(small.batchSize == 16 && small.epochs == 12 && small.truncation == .headTail)
         let large = settings(22_500, length: 50, start: .classifier)
         #expect(large.batchSize == 64 && large.epochs == 5 && large.truncation == .head)
@@ -22,7 +22,7 @@ struct TrainingRecipeTests {
     @Test func smallDataFromScratchGetsABag() {
         let bag = settings(1_800)
         #expect(bag.encoder == .bag && bag.pooling == .mean && bag.wordNgrams == 2 && bag.maxLength == nil)
-        #expect(bag.monitor == .validLoss && bag.batchSize == 32)
+        #expect(bag.monitor == .validLoss && bag.batchSize == 32 && bag.head == .linear)
         let lstm = settings(TrainingRecipe.bagLimit, length: 390)
         #expect(lstm.encoder == .recurrent && lstm.truncation == .headTail && lstm.monitor == .validLoss)
         #expect(settings(50_000).monitor == .validAccuracy)
