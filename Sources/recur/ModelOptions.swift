@@ -19,11 +19,19 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Classifier head: linear (dropout, Linear) or ulmfit (BatchNorm, dropout, Linear to 50, ReLU, BatchNorm, dropout 0.1, Linear).")
     var head: String?
 
+    /// Flags that only a recurrent model has (a last state, cells, layers, directions).
+    var asksForRecurrence: Bool {
+        cell != nil || hidden != nil || layers != nil || bidirectional || rnnDropout != nil || weightDropout != nil
+            || (pooling.flatMap(Pooling.init(rawValue:))?.pieces.contains(.last) ?? false)
+    }
+
     /// The user's choices laid over the recipe's `defaults`.
     func apply(to s: inout TrainingSettings) throws {
         if let model {
             guard let kind = SequenceEncoderKind(rawValue: model) else { throw ValidationError("--model '\(model)': expected recurrent or bag") }
             s.switchEncoder(to: kind)
+        } else if asksForRecurrence {
+            s.switchEncoder(to: .recurrent)  // --cell gru on a small set means a GRU, not the recipe's bag
         }
         if let cell {
             guard let kind = RecurrentCellKind(rawValue: cell) else { throw ValidationError("--cell '\(cell)': expected lstm, gru or rnn") }

@@ -204,7 +204,11 @@ struct TrainCommand: ParsableCommand {
         guard let recipe = TrainingRecipe(rawValue: recipe) else { throw ValidationError("--recipe '\(self.recipe)': expected auto or none") }
         var (settings, reasons) = recipe.settings(for: profile)
         for reason in reasons { log("recipe \(recipe.rawValue): \(reason)") }
+        let chosen = settings.encoder
         try model.apply(to: &settings)
+        if settings.encoder != chosen {
+            log("flags: a \(settings.encoder.rawValue) model instead, with its own settings for what no flag gives")
+        }
         try optimization.apply(to: &settings)
         try fineTuning.apply(to: &settings)
         if profile.start != .scratch && profile.start != .vectors && settings.encoder == .bag {
