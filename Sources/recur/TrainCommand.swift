@@ -126,7 +126,7 @@ struct TrainCommand: ParsableCommand {
             ? try Vocabulary.load(from: runFolder.vocabulary.path)
             : encoder?.vocabulary ?? Vocabulary.build(from: trainTokens.tokens, minCount: settings?.minCount ?? 2,
                                                       maxSize: settings?.maxVocabulary ?? 50_000)
-        if augment == "eda" && !resume {
+        if augment == "eda" {  // seeded per text, so a resumed run sees the same copies
             trainTokens = augmented(trainTokens, words: wordTokens, pipeline: pipeline)
         }
         let trainSet = try pipeline.encode(trainTokens, vocabulary: vocabulary, labels: labels)
