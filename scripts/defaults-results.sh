@@ -3,7 +3,7 @@
 # Usage: scripts/defaults-results.sh [imdb-1k augment]
 #   imdb-1k   the small IMDB setting: a language model pretrained with defaults on 10,000 unlabeled reviews
 #             (one epoch), then `train --init LM` on 1,000 labeled reviews with defaults (the ULMFiT recipe), with
-#             --head linear and with --recipe none; from scratch with defaults (a bag) and with --recipe none (an LSTM). Test: 2,000
+#             --head ulmfit and with --recipe none; from scratch with defaults (a bag) and with --recipe none (an LSTM). Test: 2,000
 #             reviews. Data from ../shared/data/imdb (or $RECUR_DATA_DIR), sampled by scripts/make_imdb_small.py.
 #   augment   --augment eda and --adversarial fgm against off, on the defaults of the PyPI sets of
 #             scripts/vs-fasttext.sh and two of ../shared/data's (MR, ChnSentiCorp hotels; 2,000 train, 2,000 test).
@@ -53,8 +53,8 @@ for set in "${sets[@]}"; do
         labeled=(--train "$small/train-1k.csv" --test "$small/test-2k.csv")
         run imdb-1k-finetuned train --init "$runs/imdb-lm-10k" "${labeled[@]}"
         row imdb-1k-finetuned "train --init LM (defaults: the ULMFiT recipe)"
-        run imdb-1k-finetuned-linear train --init "$runs/imdb-lm-10k" "${labeled[@]}" --head linear
-        row imdb-1k-finetuned-linear "train --init LM --head linear (the recipe with a plain head)"
+        run imdb-1k-finetuned-ulmfithead train --init "$runs/imdb-lm-10k" "${labeled[@]}" --head ulmfit
+        row imdb-1k-finetuned-ulmfithead "train --init LM --head ulmfit (the recipe with the BatchNorm head)"
         run imdb-1k-finetuned-none train --init "$runs/imdb-lm-10k" "${labeled[@]}" --recipe none
         row imdb-1k-finetuned-none "train --init LM --recipe none (the fixed defaults before)"
         run imdb-1k-scratch train "${labeled[@]}"

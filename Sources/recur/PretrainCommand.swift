@@ -185,8 +185,8 @@ struct PretrainOptimizationOptions: ParsableArguments {
 
     /// `--batch-size`, or for `tokens` of training text the largest of 64, 32, 16 and 8 rows that still gives
     /// 4,000 steps: one epoch over 10,000 IMDB reviews is 600 steps of 64 rows, too few for an LM to learn much
-    /// (validation perplexity 295.3); 16 rows: 172.6, and 0.7375 fine-tuned on 1,000 labels; 8 rows (4,788
-    /// steps): 165.9 and 0.7590.
+    /// (validation perplexity 295.3); 16 rows: 172.6, and 0.7100 fine-tuned on 1,000 labels; 8 rows (4,788
+    /// steps): 165.9 and 0.7800.
     func batchSize(forTrainingTokens tokens: Int) -> Int {
         if let batchSize { return batchSize }
         var rows = 64

@@ -11,7 +11,7 @@ struct TrainingRecipeTests {
         let small = settings(900, length: 271, start: .languageModel)
         #expect(small.encoder == .recurrent)
         #expect(small.gradualUnfreeze && small.discriminativeFactor == 2.6 && small.schedule == .slantedTriangular)
-        #expect(small.weightDropout == 0.25 && small.patience == 0 && small.head == .ulmfit)
+        #expect(small.weightDropout == 0.25 && small.patience == 0 && small.head == .linear)
         #expect(small.batchSize == 16 && small.epochs == 12 && small.truncation == .headTail)
         let large = settings(22_500, length: 50, start: .classifier)
         #expect(large.batchSize == 64 && large.epochs == 5 && large.truncation == .head)
