@@ -188,10 +188,7 @@ struct PretrainOptimizationOptions: ParsableArguments {
     /// (validation perplexity 295.3); 16 rows: 172.6, and 0.7100 fine-tuned on 1,000 labels; 8 rows (4,788
     /// steps): 165.9 and 0.7800.
     func batchSize(forTrainingTokens tokens: Int) -> Int {
-        if let batchSize { return batchSize }
-        var rows = 64
-        while rows > 8, epochs * tokens / (rows * bptt) < 4_000 { rows /= 2 }
-        return rows
+        batchSize ?? TrainingRecipe.batchSize(units: epochs * tokens, unitsPerRow: bptt, steps: 4_000, rows: 8...64)
     }
 
     func options(trainingTokens: Int) throws -> PretrainOptions {

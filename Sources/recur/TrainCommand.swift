@@ -108,11 +108,14 @@ struct TrainCommand: ParsableCommand {
             return tokenized
         }
         var textConfig = try previous?.text ?? encoder?.text ?? text.pipelineConfig(maxLength: nil)
-        let wordTokens = try tokenize(trainExamples, "train", TextPipeline(textConfig))
+        // Words alone (a resumed bag's config has n-grams): the profile, EDA and the n-grams all start from them.
+        var wordConfig = textConfig
+        wordConfig.wordNgrams = nil
+        let wordTokens = try tokenize(trainExamples, "train", TextPipeline(wordConfig))
         var trainTokens = wordTokens
         let meanLength = Double(trainTokens.tokens.reduce(0) { $0 + $1.count }) / Double(max(trainTokens.tokens.count, 1))
         let settings = previous == nil ? try chooseSettings(for: DataProfile(
-            trainExamples: trainTokens.tokens.count, meanLength: meanLength, classCount: labels.count,
+            trainExamples: trainTokens.tokens.count, meanLength: meanLength,
             start: encoder.map { $0.kind == "classifier" ? .classifier : .languageModel } ?? (vectors != nil ? .vectors : .scratch)))
             : nil
         if let settings {
@@ -121,7 +124,7 @@ struct TrainCommand: ParsableCommand {
             textConfig.wordNgrams = settings.wordNgrams > 1 ? settings.wordNgrams : nil
         }
         let pipeline = try TextPipeline(textConfig)
-        if (textConfig.wordNgrams ?? 1) > 1 { trainTokens = try tokenize(trainExamples, "train", pipeline) }
+        trainTokens.tokens = wordTokens.tokens.map(pipeline.tokens(forWords:))
         let vocabulary = resume
             ? try Vocabulary.load(from: runFolder.vocabulary.path)
             : encoder?.vocabulary ?? Vocabulary.build(from: trainTokens.tokens, minCount: settings?.minCount ?? 2,

@@ -4,7 +4,7 @@ import Testing
 /// What `recur train` picks when no flag says otherwise, by the data it sees.
 struct TrainingRecipeTests {
     func settings(_ n: Int, length: Double = 20, start: DataProfile.Start = .scratch, recipe: TrainingRecipe = .auto) -> TrainingSettings {
-        recipe.settings(for: DataProfile(trainExamples: n, meanLength: length, classCount: 2, start: start)).settings
+        recipe.settings(for: DataProfile(trainExamples: n, meanLength: length, start: start)).settings
     }
 
     @Test func fineTuningFollowsULMFiTWithBatchesForFiftySteps() {

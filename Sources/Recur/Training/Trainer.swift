@@ -13,8 +13,9 @@ public final class Trainer {
     public var globalStep = 0
     /// Per-parameter learning-rate multipliers (discriminative fine-tuning).
     private let layerScales: [String: Float]
-    /// The embedding table while an adversarial pass moves it (FGM).
+    /// The embedding table while an adversarial pass moves it, and its gradient's squared norm (FGM).
     private var cleanEmbedding: Tensor?
+    private var gradientNormSquared: Tensor?
 
     public init(model: SentimentClassifier, options: TrainingOptions, on backend: Backend) throws {
         self.model = model
@@ -86,11 +87,13 @@ public final class Trainer {
                                  hostTargets: [Int32], dropoutSeed: UInt64) throws {
         let weight = model.embedding.weight
         guard weight.isTrainable else { return }
-        let normSquared = try backend.zeros([1], dtype: .float32)
-        try backend.sumOfSquares(weight.gradient, into: normSquared, accumulate: false)
-        let norm = try backend.download(normSquared)[0].squareRoot()
+        if cleanEmbedding == nil {
+            cleanEmbedding = try backend.uninitialized(weight.value.shape, dtype: .float32)
+            gradientNormSquared = try backend.uninitialized([1], dtype: .float32)
+        }
+        try backend.sumOfSquares(weight.gradient, into: gradientNormSquared!, accumulate: false)
+        let norm = try backend.download(gradientNormSquared!)[0].squareRoot()
         guard norm > 0, norm.isFinite else { return }
-        if cleanEmbedding == nil { cleanEmbedding = try backend.uninitialized(weight.value.shape, dtype: .float32) }
         try backend.copy(weight.value, to: cleanEmbedding!)
         try backend.axpy(alpha: epsilon / norm, x: weight.gradient, y: weight.value)
         do {

@@ -6,13 +6,11 @@ public struct DataProfile: Sendable, Equatable {
     public var trainExamples: Int
     /// Mean words (or characters, for character tokenizers) per training text, before truncation.
     public var meanLength: Double
-    public var classCount: Int
     public var start: Start
 
-    public init(trainExamples: Int, meanLength: Double, classCount: Int, start: Start) {
+    public init(trainExamples: Int, meanLength: Double, start: Start) {
         self.trainExamples = trainExamples
         self.meanLength = meanLength
-        self.classCount = classCount
         self.start = start
     }
 }
@@ -145,10 +143,16 @@ public enum TrainingRecipe: String, Sendable, CaseIterable {
     /// Training sets smaller than this get a bag model from scratch.
     public static let bagLimit = 5_000
 
-    /// The largest power of two from 16 to 64 that still gives `stepsPerEpoch` steps an epoch.
-    static func batchSize(examples: Int, stepsPerEpoch: Int) -> Int {
-        var size = 64
-        while size > 16, examples / size < stepsPerEpoch { size /= 2 }
+    /// The largest power of two in `rows` (halving from its top) whose batches, each `unitsPerRow` of `units`
+    /// wide, still give `steps` steps: small data needs small batches to get enough updates.
+    public static func batchSize(units: Int, unitsPerRow: Int = 1, steps: Int, rows: ClosedRange<Int>) -> Int {
+        var size = rows.upperBound
+        while size > rows.lowerBound, units / (size * unitsPerRow) < steps { size /= 2 }
         return size
+    }
+
+    /// Batches of 16 to 64 texts for about `stepsPerEpoch` steps an epoch.
+    static func batchSize(examples: Int, stepsPerEpoch: Int) -> Int {
+        batchSize(units: examples, steps: stepsPerEpoch, rows: 16...64)
     }
 }
