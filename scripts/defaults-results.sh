@@ -13,6 +13,7 @@ cd "$(dirname "$0")/.."
 sets=("$@")
 [ ${#sets[@]} -eq 0 ] && sets=(imdb-1k augment)
 data="${RECUR_DATA_DIR:-../shared/data}"
+[ -d "$data" ] || { echo "error: $data not found (the IMDB set and the shared tuning sets; set RECUR_DATA_DIR)" >&2; exit 1; }
 scratch="${TMPDIR:-/tmp}"
 command -v swift >/dev/null || export PATH="/opt/swift/usr/bin:$PATH"
 recur="${RECUR_BIN:-}"
