@@ -183,6 +183,34 @@ public protocol Backend: AnyObject {
     /// `dx = y > 0 ? dy : 0` from the ReLU's output `y`; `dx` may be `dy`.
     func reluBackward(dy: Tensor, y: Tensor, into dx: Tensor) throws
 
+    // MARK: Transformer ops
+
+    /// torch.nn.LayerNorm over the last dimension of `x` `[N, F]`: `y = gamma * (x - mean) * rstd + beta` with
+    /// `rstd = 1 / sqrt(biased variance + epsilon)`. Writes each row's `mean` and `rstd` `[N]` for backward.
+    func layerNormForward(_ x: Tensor, gamma: Tensor, beta: Tensor, epsilon: Float,
+                          into y: Tensor, mean: Tensor, rstd: Tensor) throws
+    /// Backward of `layerNormForward`: writes `dx` (may be `dy`), accumulates `dGamma` and `dBeta`.
+    func layerNormBackward(dy: Tensor, x: Tensor, mean: Tensor, rstd: Tensor, gamma: Tensor,
+                           dx: Tensor, dGamma: Tensor, dBeta: Tensor) throws
+
+    /// `y = f(x)` elementwise; `y` may be `x` except for GELU (its backward reads `x`).
+    func activationForward(_ function: Activation, _ x: Tensor, into y: Tensor) throws
+    /// `dx = dy * f'(x)`, from the input `x` (GELU) or the output `y` (tanh); `dx` may be `dy`.
+    func activationBackward(_ function: Activation, dy: Tensor, x: Tensor, y: Tensor, into dx: Tensor) throws
+
+    /// Many small GEMMs in one call: for each batch index, C_i = alpha * op(A_i) * op(B_i) + beta * C_i, each
+    /// operand addressed by `StridedMatrices` (so the heads of a time-major attention layer are read in place).
+    func batchedGemm(
+        _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int, batch: BatchShape,
+        alpha: Float, a: StridedMatrices, b: StridedMatrices, beta: Float, c: StridedMatrices
+    ) throws
+
+    /// Attention probabilities in place: each row of `scores` `[R, S]` becomes the softmax of its first
+    /// `keyLengths[r / rowsPerSequence]` entries, the rest 0 (padding keys get no attention). Nil: all valid.
+    func maskedSoftmax(_ scores: Tensor, keyLengths: Tensor?, rowsPerSequence: Int) throws
+    /// Backward of a row softmax: `dScores = p * (dP - sum_j(dP * p))` per row; `dScores` may be `dProbabilities`.
+    func softmaxBackward(probabilities: Tensor, dProbabilities: Tensor, into dScores: Tensor) throws
+
     // MARK: Dropout
 
     /// Fills `mask` with 0 (dropped, probability `p`) or `1 / (1 − p)` (kept). Element i's decision is

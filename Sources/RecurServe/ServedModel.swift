@@ -13,8 +13,8 @@ public final class ServedModel: @unchecked Sendable {
     public let name: String
     public let folder: RunFolder
     public let config: RunConfig
-    public let vocabulary: Vocabulary
-    public let pipeline: TextPipeline
+    /// Text to ids as the model was trained (its pipeline and vocabulary, or its WordPiece tokenizer).
+    public let encoder: RunTextEncoder
     /// 1 for the first load, +1 for every successful reload.
     public let generation: Int
     public let loadedAt: Date
@@ -25,24 +25,22 @@ public final class ServedModel: @unchecked Sendable {
     /// Loads `folder` onto each of `backends`, none of which may be computing meanwhile.
     public init(name: String, folder: RunFolder, generation: Int = 1, on backends: [Backend]) throws {
         precondition(!backends.isEmpty)
-        let loaded = try backends.map { try folder.load(on: $0) }
+        let loaded = try backends.map { try folder.loadClassifier(on: $0) }
         self.name = name
         self.folder = folder
         self.generation = generation
         config = loaded[0].config
-        vocabulary = loaded[0].vocabulary
-        pipeline = loaded[0].pipeline
+        encoder = loaded[0].encoder
         loadedAt = Date()
         replicas = try zip(loaded, backends).map { loaded, backend in
             (try Trainer(model: loaded.model, options: loaded.config.training, on: backend),
-             try loaded.model.inputProjectionTable(forTokens: .max, on: backend))
+             try (loaded.model as? SentimentClassifier)?.inputProjectionTable(forTokens: .max, on: backend))
         }
     }
 
     /// Token ids for `text`, and how many tokens it had before truncation to the model's `--max-len`.
     public func encode(_ text: String) -> (ids: [Int32], tokens: Int) {
-        let tokens = pipeline.tokens(for: text)
-        return (pipeline.encode(tokens: tokens, vocabulary: vocabulary), tokens.count)
+        encoder.encode(text)
     }
 
     /// Class probabilities for each sequence, in order, in batches of at most `batchSize` (bucketed by length,

@@ -40,6 +40,12 @@ public struct EncodedDataset: Sendable {
     public var labels: [Int32]
     public var sources: [TextLocation]
 
+    public init(sequences: [[Int32]], labels: [Int32], sources: [TextLocation]) {
+        self.sequences = sequences
+        self.labels = labels
+        self.sources = sources
+    }
+
     public var count: Int { sequences.count }
     public var lengths: [Int] { sequences.map(\.count) }
 }

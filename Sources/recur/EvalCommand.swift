@@ -25,19 +25,23 @@ struct EvalCommand: ParsableCommand {
     func run() throws {
         let (backend, reason) = try device.makeBackend()
         log("device: \(backend.name) — \(reason)")
-        let loaded = try RunFolder(model).load(on: backend)
+        let loaded = try RunFolder(model).loadClassifier(on: backend)
         let source: LabeledDataSource = classFiles.isEmpty
             ? try reader.source(for: data!) : .classFiles(try classFiles.map { try ClassFile(argument: $0) })
         let examples = try reader.read(source, name: "data", knownLabels: loaded.config.labels)
-        let tokenized = try loaded.pipeline.tokenize(examples, skipBadRows: reader.skipBadRows)
+        let tokenized = try loaded.encoder.tokenize(examples, skipBadRows: reader.skipBadRows)
         guard !tokenized.examples.isEmpty else { throw CLIError("\(data ?? "the --class files"): no examples to evaluate") }
         if tokenized.badRows.skippedRows > 0 { log("data after cleaning: \(tokenized.badRows)") }
-        let encoded = try loaded.pipeline.encode(tokenized, vocabulary: loaded.vocabulary, labels: loaded.config.labels)
+        let encoded = try loaded.encoder.encode(tokenized, labels: loaded.config.labels)
         let progressLine = ProgressLine()
         let trainer = try Trainer(model: loaded.model, options: loaded.config.training, on: backend)
+        let start = DispatchTime.now().uptimeNanoseconds
         let predictions = try trainer.predict(evaluationBatches(sequences: encoded.sequences, labels: encoded.labels),
                                             progress: { progressLine.update("eval", $0) })
         progressLine.clear()
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let tokens = encoded.sequences.reduce(0) { $0 + $1.count }
+        log(String(format: "eval: %d texts, %d tokens in %.2f s (%.0f tokens/s)", encoded.count, tokens, seconds, Double(tokens) / max(seconds, 1e-9)))
         let predicted = predictions.predictedClasses
         let report = ClassificationReport(labels: loaded.config.labels.names, targets: predictions.labels.map(Int.init),
                                           predictions: predicted)

@@ -77,16 +77,16 @@ struct ModelOptions: ParsableArguments {
 struct OptimizationOptions: ParsableArguments {
     @Option(help: "Epochs (upper bound when early stopping).") var epochs: Int?
     @Option(help: "Sequences per batch.") var batchSize: Int?
-    @Option(help: "Optimizer: sgd, adam, adamw, rmsprop or adagrad.") var optimizer = "adam"
+    @Option(help: "Optimizer: sgd, adam, adamw, rmsprop or adagrad (recipe).") var optimizer: String?
     @Option(name: .customLong("lr"), help: "Base (peak) learning rate.") var learningRate: Float?
-    @Option(help: "Weight decay (decoupled for adamw).") var weightDecay: Float = 0
+    @Option(help: "Weight decay, decoupled for adamw (recipe).") var weightDecay: Float?
     @Option(help: "Momentum for sgd.") var momentum: Float = 0.9
     @Flag(help: "Nesterov momentum for sgd.") var nesterov = false
     @Option(help: "Learning-rate schedule: constant, linear, cosine, exponential, step, slanted-triangular.") var schedule: String?
-    @Option(help: "Warmup steps (linear ramp) before the schedule.") var warmup = 0
+    @Option(help: "Warmup steps (linear ramp) before the schedule (recipe: 10% of all steps for a Transformer, else 0).") var warmup: Int?
     @Option(help: "Decay factor for exponential (per epoch) and step schedules.") var gamma: Double = 0.5
     @Option(help: "Epochs between decays for the step schedule.") var stepEpochs = 2
-    @Option(help: "Clip the global gradient norm to this (0: off).") var clipNorm: Float = 5
+    @Option(help: "Clip the global gradient norm to this, 0: off (recipe: 1 for a Transformer, else 5).") var clipNorm: Float?
     @Option(help: "Stop after this many epochs without a better monitored validation figure (0: never).") var patience: Int?
     @Option(help: "What picks the best epoch and early stopping watches: valid-accuracy or valid-loss.") var monitor: String?
     @Option(help: "Class weights for the loss: none, balanced, or comma-separated numbers in label order.") var classWeights = "none"
@@ -104,6 +104,17 @@ struct OptimizationOptions: ParsableArguments {
         s.learningRate = learningRate ?? s.learningRate
         s.patience = patience ?? s.patience
         s.wordDropout = wordDropout ?? s.wordDropout
+        if let optimizer {
+            guard let name = OptimizerChoice.Name(rawValue: optimizer) else {
+                throw ValidationError("--optimizer '\(optimizer)': expected sgd, adam, adamw, rmsprop or adagrad")
+            }
+            s.optimizer = name
+        }
+        if let weightDecay, !(weightDecay >= 0) { throw ValidationError("--weight-decay must be >= 0") }
+        if let warmup, warmup < 0 { throw ValidationError("--warmup must be >= 0") }
+        if let clipNorm, !(clipNorm >= 0) { throw ValidationError("--clip-norm must be >= 0") }
+        s.weightDecay = weightDecay ?? s.weightDecay
+        s.clipNorm = clipNorm ?? s.clipNorm
         if let schedule {
             guard let kind = LearningRateSchedule.Kind(rawValue: schedule) else {
                 throw ValidationError("--schedule '\(schedule)': expected constant, linear, cosine, exponential, step or slanted-triangular")
@@ -118,20 +129,20 @@ struct OptimizationOptions: ParsableArguments {
         }
     }
 
+    /// `labelCounts` are the training examples per class (their sum sizes a warmup given as a fraction).
     func options(_ s: TrainingSettings, labelCounts: [Int]) throws -> TrainingOptions {
         var options = TrainingOptions()
-        guard let name = OptimizerChoice.Name(rawValue: optimizer) else {
-            throw ValidationError("--optimizer '\(optimizer)': expected sgd, adam, adamw, rmsprop or adagrad")
-        }
         options.epochs = s.epochs
         options.batchSize = s.batchSize
-        options.optimizer.name = name
+        options.optimizer.name = s.optimizer
         options.optimizer.learningRate = s.learningRate
-        options.optimizer.weightDecay = weightDecay
+        options.optimizer.weightDecay = s.weightDecay
         options.optimizer.momentum = momentum
         options.optimizer.nesterov = nesterov
-        options.schedule = LearningRateSchedule(kind: s.schedule, warmupSteps: warmup, gamma: gamma, stepEpochs: stepEpochs)
-        options.clipNorm = clipNorm
+        let totalSteps = (labelCounts.reduce(0, +) + s.batchSize - 1) / s.batchSize * s.epochs
+        let warmupSteps = warmup ?? Int((s.warmupFraction * Double(totalSteps)).rounded(.up))
+        options.schedule = LearningRateSchedule(kind: s.schedule, warmupSteps: warmupSteps, gamma: gamma, stepEpochs: stepEpochs)
+        options.clipNorm = s.clipNorm
         options.patience = s.patience
         options.monitor = s.monitor
         options.seed = seed

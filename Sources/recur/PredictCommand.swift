@@ -22,7 +22,7 @@ struct PredictCommand: ParsableCommand {
     func run() throws {
         let (backend, reason) = try device.makeBackend()
         log("device: \(backend.name) — \(reason)")
-        let loaded = try RunFolder(model).load(on: backend)
+        let loaded = try RunFolder(model).loadClassifier(on: backend)
         var allTexts = texts
         if let input {
             let (lines, badRows) = try PlainTextReader(path: input).readAll()
@@ -30,7 +30,7 @@ struct PredictCommand: ParsableCommand {
             allTexts += lines
         }
         guard !allTexts.isEmpty else { throw CLIError("\(input ?? "input"): no texts to predict") }
-        let sequences = allTexts.map { loaded.pipeline.encode($0, vocabulary: loaded.vocabulary) }
+        let sequences = allTexts.map { loaded.encoder.encode($0).ids }
         let progressLine = ProgressLine()
         let trainer = try Trainer(model: loaded.model, options: loaded.config.training, on: backend)
         let predictions = try trainer.predict(evaluationBatches(sequences: sequences, labels: nil),

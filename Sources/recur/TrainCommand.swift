@@ -34,6 +34,8 @@ struct TrainCommand: ParsableCommand {
             help: "Start the embedding and recurrent layers from this run folder (`recur pretrain` or `recur train`); its vocabulary and tokenizer come along.")
     var initFrom: String?
     @Option(help: "Start the embeddings from word2vec / GloVe / fastText text vectors.") var vectors: String?
+    @Option(help: "Fine-tune a pretrained BERT-family encoder from this Hugging Face folder (config.json, vocab.txt, model.safetensors; e.g. scripts/get-minilm.sh). --pooling cls (default) or mean.")
+    var initTransformer: String?
     @OptionGroup(title: "Fine-tuning") var fineTuning: FineTuningOptions
     @OptionGroup(title: "Reading") var reader: ReaderOptions
     @OptionGroup(title: "Text") var text: TextOptions
@@ -58,6 +60,9 @@ struct TrainCommand: ParsableCommand {
         if train == nil && classFiles.isEmpty { throw ValidationError("give the training data with --train FILE or --class LABEL=FILE") }
         if train != nil && !classFiles.isEmpty { throw ValidationError("use either --train or --class, not both") }
         if initFrom != nil && vectors != nil { throw ValidationError("use either --init or --vectors: --init brings its own embedding") }
+        if initTransformer != nil && (initFrom != nil || vectors != nil) {
+            throw ValidationError("--init-transformer brings its own encoder: leave out --init and --vectors")
+        }
         guard ["none", "eda"].contains(augment) else { throw ValidationError("--augment '\(augment)': expected none or eda") }
         guard ["none", "fgm"].contains(adversarial) else { throw ValidationError("--adversarial '\(adversarial)': expected none or fgm") }
         guard epsilon > 0, epsilon.isFinite else { throw ValidationError("--epsilon must be positive") }
@@ -99,6 +104,12 @@ struct TrainCommand: ParsableCommand {
             log("split \(split) (seed \(optimization.seed)): \(parts[0].count) train, \(parts[1].count) valid, \(parts[2].count) test")
         }
         let labelCounts = try labels.validateForTraining(trainExamples)
+        if initTransformer != nil || previous?.model.encoder == .transformer {
+            return try trainTransformer(
+                TransformerTrainingData(labels: labels, labelCounts: labelCounts, train: trainExamples,
+                                        valid: validExamples ?? [], test: testExamples ?? []),
+                previous: previous, runFolder: runFolder, backend: backend)
+        }
 
         // Text pipeline and vocabulary, from the training split only.
         // Started from a pretrained encoder, the text must be tokenized as it was; only the length limit is ours.
@@ -168,7 +179,15 @@ struct TrainCommand: ParsableCommand {
         if !resume, let vectors {
             try loadVectors(vectors, into: classifier.embedding, vocabulary: vocabulary, on: backend)
         }
-        let trainer = try Trainer(model: classifier, options: config.training, on: backend)
+        try runSession(model: classifier, config: config, runFolder: runFolder, backend: backend,
+                       train: trainSet, valid: validSet, test: testEncoded)
+    }
+
+    /// Trains `model` in a session that writes `runFolder`, with a progress line.
+    func runSession(model: any TextClassifierModel, config: RunConfig, runFolder: RunFolder, backend: Backend,
+                    train trainSet: EncodedDataset, valid validSet: EncodedDataset?,
+                    test testEncoded: (EncodedDataset, [LabeledExample])?) throws {
+        let trainer = try Trainer(model: model, options: config.training, on: backend)
         let session = TrainingSession(
             runFolder: runFolder, config: config, trainer: trainer, backend: backend,
             train: trainSet, valid: validSet, test: testEncoded?.0, testExamples: testEncoded?.1 ?? [])
@@ -203,7 +222,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     /// The recipe's settings for this data with every flag the user gave laid over them; prints why.
-    private func chooseSettings(for profile: DataProfile) throws -> TrainingSettings {
+    func chooseSettings(for profile: DataProfile) throws -> TrainingSettings {
         guard let recipe = TrainingRecipe(rawValue: recipe) else { throw ValidationError("--recipe '\(self.recipe)': expected auto or none") }
         var (settings, reasons) = recipe.settings(for: profile)
         for reason in reasons { log("recipe \(recipe.rawValue): \(reason)") }

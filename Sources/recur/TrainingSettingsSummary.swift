@@ -17,6 +17,12 @@ struct TrainingSettingsSummary {
             parts.append("--cell \(model.cell.rawValue) --embedding-dim \(model.embeddingDimension) --hidden \(model.hiddenSize) --layers \(model.layers)"
                          + (model.bidirectional ? " --bidirectional" : "") + " --pooling \(model.pooling.rawValue)")
             parts.append("--rnn-dropout \(format(model.interLayerDropout)) --weight-dropout \(format(model.weightDropout))")
+        case .transformer:
+            parts.append("--pooling \(model.transformer?.pooling.rawValue ?? "cls") --max-len \(text.maxLength ?? 0)")
+            parts.append("--optimizer \(training.optimizer.name.rawValue) --lr \(String(format: "%g", training.optimizer.learningRate)) --weight-decay \(format(training.optimizer.weightDecay))"
+                         + " --schedule \(training.schedule.kind.rawValue) --warmup \(training.schedule.warmupSteps) --clip-norm \(format(training.clipNorm))"
+                         + " --batch-size \(training.batchSize) --epochs \(training.epochs) --patience \(training.patience) --monitor \(training.monitor.rawValue)")
+            return parts.joined(separator: " ")
         }
         if model.head == .ulmfit { parts.append("--head ulmfit") }
         parts.append("--dropout \(format(model.featureDropout)) --embedding-dropout \(format(model.embeddingDropout)) --word-dropout \(format(training.wordDropout))")

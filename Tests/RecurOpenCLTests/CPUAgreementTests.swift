@@ -7,7 +7,7 @@ import Testing
 extension OpenCLOpTests {
     /// Runs `body` on the CPU backend and on every OpenCL backend (same seed, so the same inputs)
     /// and compares each tensor it returns.
-    private func expectAgreement(
+    func expectAgreement(
         _ what: String, abs: Double = 1e-5, rel: Double = 1e-4,
         _ body: (Backend, inout SeededGenerator) throws -> [Tensor]
     ) throws {

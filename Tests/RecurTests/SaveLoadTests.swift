@@ -28,7 +28,7 @@ import Testing
             text: pipeline.config, labels: labels, training: options)
         let session = try makeSession(config: config, vocabulary: vocabulary, seed: 3, train: data, valid: data, on: backend)
         try session.run()
-        return (session.runFolder, session.trainer.model, vocabulary, pipeline)
+        return (session.runFolder, session.trainer.model as! SentimentClassifier, vocabulary, pipeline)
     }
 
     func probabilities(_ model: SentimentClassifier, _ vocabulary: Vocabulary, _ pipeline: TextPipeline, on backend: Backend) throws -> [[Float]] {

@@ -16,6 +16,9 @@ public final class Parameter {
     /// State that is saved with the weights but not learned by gradient: BatchNorm's running statistics
     /// (PyTorch's buffers, which are in its `state_dict` too).
     public let isBuffer: Bool
+    /// False for parameters that weight decay leaves alone: a Transformer's biases and LayerNorm weights, as
+    /// Hugging Face's Trainer groups them.
+    public var appliesWeightDecay = true
 
     public init(name: String, value: Tensor, gradient: Tensor, isBuffer: Bool = false) {
         self.name = name

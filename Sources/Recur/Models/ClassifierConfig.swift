@@ -5,6 +5,8 @@ public enum SequenceEncoderKind: String, Codable, Sendable, CaseIterable {
     /// No recurrence: the token (and word n-gram) embeddings themselves are pooled, as fastText does. It
     /// learns from little data in seconds and reads long texts whole.
     case bag
+    /// A pretrained BERT-family encoder (`ClassifierConfig.transformer` holds its shape).
+    case transformer
 }
 
 /// What maps the pooled features to class logits.
@@ -39,6 +41,8 @@ public struct ClassifierConfig: Codable, Sendable, Equatable {
     public var weightDropout: Float
     /// The `<pad>` token id, whose embedding row stays zero.
     public var paddingIndex: Int32?
+    /// The Transformer's shape and pooling when `encoder == .transformer`; the recurrent fields are then unused.
+    public var transformer: TransformerClassifierConfig?
 
     public init(encoder: SequenceEncoderKind = .recurrent, vocabularySize: Int, embeddingDimension: Int = 128, hiddenSize: Int = 256, layers: Int = 1,
                 bidirectional: Bool = false, cell: RecurrentCellKind = .lstm, pooling: Pooling = .last,
@@ -66,7 +70,7 @@ public struct ClassifierConfig: Codable, Sendable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case encoder, head, headHidden, headDropout, vocabularySize, embeddingDimension, hiddenSize, layers, bidirectional, cell, pooling, classCount
-        case embeddingDropout, interLayerDropout, featureDropout, weightDropout, paddingIndex
+        case embeddingDropout, interLayerDropout, featureDropout, weightDropout, paddingIndex, transformer
     }
 
     /// Models saved before weight drop (or bags) existed have no `weightDropout` (or `encoder`): they trained
@@ -90,6 +94,28 @@ public struct ClassifierConfig: Codable, Sendable, Equatable {
         featureDropout = try c.decode(Float.self, forKey: .featureDropout)
         weightDropout = try c.decodeIfPresent(Float.self, forKey: .weightDropout) ?? 0
         paddingIndex = try c.decodeIfPresent(Int32.self, forKey: .paddingIndex)
+        transformer = try c.decodeIfPresent(TransformerClassifierConfig.self, forKey: .transformer)
+        if encoder == .transformer, transformer == nil {
+            throw DecodingError.dataCorruptedError(forKey: .transformer, in: c, debugDescription: "a transformer model needs its \"transformer\" settings")
+        }
+    }
+
+    /// A Transformer classifier's config: the shared fields mirror its sizes.
+    public init(transformer: TransformerClassifierConfig) {
+        self.init(encoder: .transformer, vocabularySize: transformer.bert.vocabularySize,
+                  embeddingDimension: transformer.bert.hiddenSize, hiddenSize: transformer.bert.hiddenSize,
+                  layers: transformer.bert.layers, classCount: transformer.classCount,
+                  paddingIndex: transformer.bert.padTokenID)
+        self.transformer = transformer
+    }
+
+    /// A few words for titles and logs: "lstm", "bag", "bert 6x384".
+    public var architectureName: String {
+        switch encoder {
+        case .recurrent: cell.rawValue
+        case .bag: "bag"
+        case .transformer: "bert \(layers)x\(hiddenSize)"
+        }
     }
 
     public var directionCount: Int { encoder == .bag ? 1 : bidirectional ? 2 : 1 }

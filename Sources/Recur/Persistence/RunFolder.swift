@@ -13,9 +13,12 @@ public struct RunConfig: Codable, Sendable {
     /// Training examples per label (in `labels` order), so a server can compare what it predicts with the mix
     /// the model learned from; nil in configs saved before it was recorded.
     public var trainingLabelCounts: [Int]?
+    /// A Transformer run's tokenizer (WordPiece over `vocab.txt`), which replaces `text`'s; nil otherwise.
+    public var wordPiece: WordPieceTokenizerConfig?
 
     public init(model: ClassifierConfig, text: TextPipelineConfig, labels: LabelSet, training: TrainingOptions,
-                trainingLabelCounts: [Int]? = nil) {
+                trainingLabelCounts: [Int]? = nil, wordPiece: WordPieceTokenizerConfig? = nil) {
+        self.wordPiece = wordPiece
         self.model = model
         self.text = text
         self.labels = labels
@@ -83,6 +86,7 @@ public struct RunFolder: Sendable {
     public static func modelMetadata(_ config: RunConfig) -> [String: String] {
         [
             "format": "recur-classifier/1",
+            "architecture": config.model.architectureName,
             "cell": config.model.cell.rawValue,
             "gate_order": config.model.cell.gateOrder,
             "layers": "\(config.model.layers)",
@@ -100,8 +104,41 @@ public struct RunFolder: Sendable {
         public let model: SentimentClassifier
     }
 
+    /// Any trained classifier (recurrent, bag or Transformer) with the text encoder it was trained with.
+    public struct LoadedClassifier {
+        public let config: RunConfig
+        public let encoder: RunTextEncoder
+        public let model: any TextClassifierModel
+    }
+
+    public func loadClassifier(on backend: Backend) throws -> LoadedClassifier {
+        let config = try readConfig()
+        guard config.model.encoder == .transformer else {
+            let loaded = try load(on: backend)
+            return LoadedClassifier(config: config, encoder: .pipeline(loaded.pipeline, loaded.vocabulary), model: loaded.model)
+        }
+        guard let transformer = config.model.transformer, let wordPiece = config.wordPiece else {
+            throw RunFolderError(path: self.config.path, problem: "describes a transformer without its transformer and wordPiece settings")
+        }
+        let vocabulary = try WordPieceVocabulary.load(from: self.vocabulary.path)
+        guard vocabulary.count == transformer.bert.vocabularySize else {
+            throw RunFolderError(path: self.vocabulary.path, problem: "has \(vocabulary.count) tokens but the model was built for \(transformer.bert.vocabularySize)")
+        }
+        let model = try TransformerClassifier(config: transformer, seed: 0, on: backend)
+        guard FileManager.default.fileExists(atPath: self.model.path) else {
+            throw RunFolderError(path: url.path, problem: "has no model.safetensors (training did not finish an epoch?)")
+        }
+        try ModelWeights.load(into: model.parameters, from: self.model, on: backend)
+        return LoadedClassifier(config: config, encoder: .wordPiece(wordPiece.makeTokenizer(vocabulary: vocabulary), maxLength: wordPiece.maxLength),
+                                model: model)
+    }
+
+    /// A recurrent or bag classifier (ONNX export, tests); `loadClassifier` loads any kind.
     public func load(on backend: Backend) throws -> Loaded {
         let config = try readConfig()
+        guard config.model.encoder != .transformer else {
+            throw RunFolderError(path: url.path, problem: "holds a Transformer classifier; this command supports recurrent and bag models")
+        }
         let vocabulary = try readVocabulary(modelSize: config.model.vocabularySize)
         let pipeline = try TextPipeline(config.text)
         let model = try SentimentClassifier(config: config.model, seed: 0, on: backend)

@@ -2,7 +2,8 @@ import Foundation
 
 /// The safetensors format (https://github.com/huggingface/safetensors): an 8-byte little-endian header
 /// length, a JSON header mapping names to dtype, shape and byte range, then the raw little-endian data.
-/// PyTorch reads it with `safetensors.torch.load_file`. Recur writes and reads F32 and I32 tensors.
+/// PyTorch reads it with `safetensors.torch.load_file`. Recur writes F32 tensors and reads F32, F16, BF16,
+/// I32 and I64 ones (as floats).
 public enum SafeTensors {
     public struct Entry: Equatable {
         public var shape: [Int]
@@ -66,7 +67,10 @@ public enum SafeTensors {
                   let shape = info["shape"] as? [Int], let offsets = info["data_offsets"] as? [Int], offsets.count == 2
             else { throw fail("tensor '\(name)' has a malformed header entry") }
             let count = shape.reduce(1, *)
-            guard shape.allSatisfy({ $0 >= 0 }), offsets[0] >= 0, offsets[1] - offsets[0] == count * 4,
+            guard let width = elementBytes[dtype] else {
+                throw fail("tensor '\(name)' has dtype \(dtype); Recur reads \(elementBytes.keys.sorted().joined(separator: ", "))")
+            }
+            guard shape.allSatisfy({ $0 >= 0 }), offsets[0] >= 0, offsets[1] - offsets[0] == count * width,
                   offsets[1] <= body.count
             else { throw fail("tensor '\(name)' has byte range \(offsets) inconsistent with shape \(shape) and a \(body.count)-byte body") }
             let bytes = body[(body.startIndex + offsets[0])..<(body.startIndex + offsets[1])]
@@ -78,12 +82,35 @@ public enum SafeTensors {
                 var ints = [Int32](repeating: 0, count: count)
                 ints.withUnsafeMutableBytes { _ = bytes.copyBytes(to: $0) }
                 values = ints.map(Float.init)
+            case "I64":  // transformers' position_ids buffer
+                var ints = [Int64](repeating: 0, count: count)
+                ints.withUnsafeMutableBytes { _ = bytes.copyBytes(to: $0) }
+                values = ints.map(Float.init)
+            case "F16", "BF16":  // half-precision checkpoints widen exactly to Float
+                var halves = [UInt16](repeating: 0, count: count)
+                halves.withUnsafeMutableBytes { _ = bytes.copyBytes(to: $0) }
+                values = dtype == "BF16" ? halves.map { Float(bitPattern: UInt32($0) << 16) } : halves.map(Self.widen)
             default:
-                throw fail("tensor '\(name)' has dtype \(dtype); Recur reads F32 and I32")
+                throw fail("tensor '\(name)' has dtype \(dtype)")
             }
             tensors[name] = Entry(shape: shape, values: values)
         }
         return (tensors, metadata)
+    }
+
+    /// Bytes per element of the dtypes Recur reads (it writes F32 only).
+    static let elementBytes = ["F32": 4, "I32": 4, "I64": 8, "F16": 2, "BF16": 2]
+
+    /// IEEE half to single precision, subnormals and infinities included.
+    static func widen(_ half: UInt16) -> Float {
+        let sign = UInt32(half & 0x8000) << 16
+        let exponent = Int(half >> 10) & 0x1F, mantissa = UInt32(half & 0x3FF)
+        if exponent == 0x1F { return Float(bitPattern: sign | 0x7F80_0000 | (mantissa << 13)) }
+        if exponent == 0 {
+            let magnitude = Float(mantissa) * 0x1p-24
+            return sign == 0 ? magnitude : -magnitude
+        }
+        return Float(bitPattern: sign | UInt32(exponent + 112) << 23 | (mantissa << 13))
     }
 
     public static func write(_ tensors: [String: Entry], metadata: [String: String] = [:], to url: URL) throws {

@@ -1,5 +1,6 @@
 /// ULMFiT's fine-tuning controls (Howard & Ruder 2018) for a classifier started from a pretrained model.
-/// The layer groups, top first: the head (`fc.*`, and `head.*` for ULMFiT's), each recurrent layer from the top down, the embedding.
+/// The layer groups (`TextClassifierModel.fineTuningGroups`), top first: the head, each recurrent (or Transformer) layer from
+/// the top down, the embedding.
 public struct FineTuning: Codable, Sendable, Equatable {
     /// Discriminative learning rates: each group's rate is the one above it divided by this factor (2.6 in
     /// ULMFiT), so the pretrained lower layers move least. Nil: one rate for all.
@@ -15,17 +16,12 @@ public struct FineTuning: Codable, Sendable, Equatable {
         self.freezeEmbedding = freezeEmbedding
     }
 
-    /// The classifier's parameters in groups, top first.
-    public static func groups(of model: SentimentClassifier) -> [[Parameter]] {
-        [model.headParameters] + model.rnn.layers.reversed().map { $0.flatMap(\.parameters) } + [model.embedding.parameters]
-    }
-
     /// Learning-rate multipliers by parameter name: factor^-depth below the head.
-    public func learningRateScales(for model: SentimentClassifier) -> [String: Float] {
+    public func learningRateScales(for model: any TextClassifierModel) -> [String: Float] {
         guard let factor = discriminativeFactor, factor > 0 else { return [:] }
         var scales: [String: Float] = [:]
         var scale: Float = 1
-        for group in Self.groups(of: model) {
+        for group in model.fineTuningGroups {
             for parameter in group { scales[parameter.name] = scale }
             scale /= factor
         }
@@ -34,8 +30,8 @@ public struct FineTuning: Codable, Sendable, Equatable {
 
     /// Sets which parameters train in `epoch` (1-based); returns how many groups (of all) are trainable.
     @discardableResult
-    public func applyFreezing(to model: SentimentClassifier, epoch: Int) -> (trainable: Int, groups: Int) {
-        let groups = Self.groups(of: model)
+    public func applyFreezing(to model: any TextClassifierModel, epoch: Int) -> (trainable: Int, groups: Int) {
+        let groups = model.fineTuningGroups
         var trainableGroups = 0
         for (depth, group) in groups.enumerated() {
             let isEmbedding = depth == groups.count - 1

@@ -46,20 +46,24 @@ public final class Optimizer {
         switch kind {
         case var .sgd(hyper):
             hyper.learningRate *= scale
+            if !p.appliesWeightDecay { hyper.weightDecay = 0 }
             try backend.sgdUpdate(parameter: p.value, gradient: p.gradient,
                                   momentumBuffer: hyper.momentum != 0 ? try buffer("momentum") : nil,
                                   step: stepCount, hyper: hyper)
         case var .adam(hyper):
             hyper.learningRate *= scale
+            if !p.appliesWeightDecay { hyper.weightDecay = 0 }
             try backend.adamUpdate(parameter: p.value, gradient: p.gradient, m: try buffer("m"), v: try buffer("v"),
                                    step: stepCount, hyper: hyper)
         case var .rmsprop(hyper):
             hyper.learningRate *= scale
+            if !p.appliesWeightDecay { hyper.weightDecay = 0 }
             try backend.rmspropUpdate(parameter: p.value, gradient: p.gradient, squareAverage: try buffer("square"),
                                       momentumBuffer: hyper.momentum != 0 ? try buffer("momentum") : nil,
                                       step: stepCount, hyper: hyper)
         case var .adagrad(hyper):
             hyper.learningRate *= scale
+            if !p.appliesWeightDecay { hyper.weightDecay = 0 }
             try backend.adagradUpdate(parameter: p.value, gradient: p.gradient, sum: try buffer("sum"),
                                       step: stepCount, hyper: hyper)
         }

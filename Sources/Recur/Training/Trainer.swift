@@ -4,7 +4,7 @@ import RecurText
 
 /// Runs the training loop: forward, loss, backward, clipping, optimizer step, per batch; evaluation per epoch.
 public final class Trainer {
-    public let model: SentimentClassifier
+    public let model: any TextClassifierModel
     public let backend: Backend
     public let options: TrainingOptions
     public let optimizer: Optimizer
@@ -17,7 +17,7 @@ public final class Trainer {
     private var cleanEmbedding: Tensor?
     private var gradientNormSquared: Tensor?
 
-    public init(model: SentimentClassifier, options: TrainingOptions, on backend: Backend) throws {
+    public init(model: any TextClassifierModel, options: TrainingOptions, on backend: Backend) throws {
         self.model = model
         self.backend = backend
         self.options = options
@@ -60,7 +60,7 @@ public final class Trainer {
         guard let targets = labeled else { throw TrainingError.unlabeledBatch }
         try model.zeroGradients(on: backend)
         let seed = options.seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(globalStep) &* 1_000_003
-        let logits = try model.forward(tokens: tokens, lengths: lengths, dropoutSeed: seed, on: backend)
+        let logits = try model.logits(tokens: tokens, lengths: lengths, dropoutSeed: seed, on: backend)
         let lossTensor = try loss.forward(logits: logits, targets: targets, hostTargets: batch.labels, on: backend)
         try model.backward(dLogits: try loss.backward(on: backend), on: backend)
         let probabilities = try backend.download(loss.probabilities!)
@@ -85,6 +85,7 @@ public final class Trainer {
     /// while the embedding is frozen (it has no gradient then).
     private func adversarialStep(epsilon: Float, tokens: Tensor, lengths: Tensor, targets: Tensor,
                                  hostTargets: [Int32], dropoutSeed: UInt64) throws {
+        guard let model = model as? SentimentClassifier else { return }  // FGM perturbs a word embedding table
         let weight = model.embedding.weight
         guard weight.isTrainable else { return }
         if cleanEmbedding == nil {
@@ -118,12 +119,14 @@ public final class Trainer {
         let start = DispatchTime.now().uptimeNanoseconds
         let totalTexts = batches.reduce(0) { $0 + $1.batchSize }, totalTokens = batches.reduce(0) { $0 + $1.tokenCount }
         var textsDone = 0, tokensDone = 0
-        let inputTable = try inputTable ?? model.inputProjectionTable(
+        let recurrent = model as? SentimentClassifier
+        let inputTable = try inputTable ?? recurrent?.inputProjectionTable(
             forTokens: batches.reduce(0) { $0 + $1.maxLength * $1.batchSize }, on: backend)
         for batch in batches {
             let (tokens, lengths, targets) = try upload(batch)
-            let logits = try model.forward(tokens: tokens, lengths: lengths, inputTable: inputTable,
-                                           hostLengths: batch.lengths, on: backend)
+            let logits = try recurrent?.forward(tokens: tokens, lengths: lengths, inputTable: inputTable,
+                                                hostLengths: batch.lengths, on: backend)
+                ?? model.logits(tokens: tokens, lengths: lengths, dropoutSeed: nil, on: backend)
             let probabilities: [Float]
             if let targets {
                 let value = try loss.forward(logits: logits, targets: targets, hostTargets: batch.labels, on: backend)

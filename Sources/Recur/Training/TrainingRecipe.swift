@@ -2,7 +2,7 @@ import RecurText
 
 /// What `recur train` knows about its data before it picks settings.
 public struct DataProfile: Sendable, Equatable {
-    public enum Start: String, Sendable { case scratch, languageModel = "language model", classifier, vectors }
+    public enum Start: String, Sendable { case scratch, languageModel = "language model", classifier, vectors, transformer }
     public var trainExamples: Int
     /// Mean words (or characters, for character tokenizers) per training text, before truncation.
     public var meanLength: Double
@@ -44,8 +44,34 @@ public struct TrainingSettings: Sendable, Equatable {
     public var maxVocabulary = 50_000
     public var discriminativeFactor: Float?
     public var gradualUnfreeze = false
+    public var optimizer = OptimizerChoice.Name.adam
+    /// Decoupled for AdamW.
+    public var weightDecay: Float = 0
+    /// Warmup as a fraction of all optimizer steps (a `--warmup` step count replaces it).
+    public var warmupFraction: Double = 0
+    public var clipNorm: Float = 5
 
     public init() {}
+
+    /// Fine-tuning a pretrained BERT-family encoder as Hugging Face's Trainer is used for it (Devlin et al.
+    /// 2019's recipe): AdamW at 5e-5 with decay 0.01 (not on biases and LayerNorm), 10% linear warmup then
+    /// linear decay, batches of 32, 3 epochs, gradients clipped to norm 1, texts up to 128 word pieces.
+    public static var transformer: TrainingSettings {
+        var s = TrainingSettings()
+        s.encoder = .transformer
+        s.optimizer = .adamw
+        s.learningRate = 5e-5
+        s.weightDecay = 0.01
+        s.schedule = .linear
+        s.warmupFraction = 0.1
+        s.clipNorm = 1
+        s.batchSize = 32
+        s.epochs = 3
+        s.patience = 0
+        s.wordDropout = 0
+        s.maxLength = 128
+        return s
+    }
 
     /// fastText's model and the settings it trains well with: 64-d word and bigram embeddings, averaged,
     /// whole texts, Adam at 3e-3, up to 30 epochs with early stopping on validation loss.
@@ -100,6 +126,11 @@ public enum TrainingRecipe: String, Sendable, CaseIterable {
         let n = profile.trainExamples
         let long = profile.meanLength > 200
 
+        if profile.start == .transformer {
+            s = .transformer
+            reasons.append("fine-tuning a pretrained Transformer (BERT's recipe, as Hugging Face's Trainer): AdamW at 5e-5, weight decay 0.01 (not biases or LayerNorm), 10% warmup then linear decay, batches of 32, 3 epochs, up to 128 word pieces")
+            return (s, reasons)
+        }
         if profile.start == .languageModel || profile.start == .classifier {
             // ULMFiT (Howard & Ruder 2018): the head learns first, lower layers join one epoch at a time and
             // move least; weight drop regularises as it did in pretraining. Measured on 1,000 IMDB reviews:

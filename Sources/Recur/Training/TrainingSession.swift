@@ -111,7 +111,7 @@ public final class TrainingSession {
             }
             state.history.append(metrics)
             try MetricsLog.append(metrics, to: runFolder.metrics)
-            try TrainingCurves.svg(state.history, title: "Recur: \(config.model.cell.rawValue) on \(backend.name)")
+            try TrainingCurves.svg(state.history, title: "Recur: \(config.model.architectureName) on \(backend.name)")
                 .write(to: runFolder.curves, atomically: true, encoding: .utf8)
 
             // Without validation data the latest epoch counts as the best.

@@ -69,6 +69,35 @@ enum CPUGemm {
         }
     }
 
+    /// Many independent products (attention's per-head GEMMs): the threads split the batch, each running
+    /// whole products single-threaded in its own scratch, since one head's product is too small to split.
+    /// `offsets(i)` gives the element offsets of A_i, B_i and C_i from the three bases.
+    static func batched(
+        pool: CPUWorkerPool, kernel: CPUGemmKernel, count: Int, m: Int, n: Int, k: Int, alpha: Float,
+        a: Operand, b: Operand, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int,
+        offsets: (Int) -> (a: Int, b: Int, c: Int)
+    ) {
+        if m == 0 || n == 0 || count == 0 { return }
+        let scratchCount = mc * kc + kc * min(nc, paddedWidth(n, kernel.nr))
+        pool.run(tasks: min(count, pool.threadCount)) { task, worker in
+            let scratch = pool.scratch(worker: worker, count: scratchCount)
+            let parts = min(count, pool.threadCount)
+            for index in (count * task / parts)..<(count * (task + 1) / parts) {
+                let (aOffset, bOffset, cOffset) = offsets(index)
+                if k == 0 || alpha == 0 {
+                    scaleC(m: m, n: n, beta: beta, c: c + cOffset, ldc: ldc)
+                    continue
+                }
+                gemmBlock(
+                    kernel: kernel, rows: 0..<m, columns: 0..<n, k: k, alpha: alpha,
+                    a: Operand(base: a.base + aOffset, ld: a.ld, transposed: a.transposed),
+                    b: Operand(base: b.base + bOffset, ld: b.ld, transposed: b.transposed),
+                    beta: beta, c: c + cOffset, ldc: ldc,
+                    packedA: scratch, packedB: scratch + mc * kc, prepackedB: nil, paddedN: paddedWidth(n, kernel.nr))
+            }
+        }
+    }
+
     /// How many row and column blocks to cut C into: minimizes packing work (each column block re-packs
     /// its rows of A, each row block re-packs its columns of B) with at least one panel per block.
     static func threadGrid(m: Int, n: Int, k: Int, threads: Int, kernel: CPUGemmKernel) -> (rows: Int, columns: Int) {

