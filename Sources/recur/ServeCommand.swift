@@ -90,7 +90,8 @@ struct ServeCommand: AsyncParsableCommand {
         let queue = try PredictionQueue(models: try namedFolders(), backends: backends, limits: limits)
         for model in queue.currentModels {
             log("model \(model.name): \(model.folder.url.path) (\(model.labels.joined(separator: ", ")); " +
-                "\(model.config.model.cell.rawValue) \(model.config.model.hiddenSize)\(model.config.model.bidirectional ? " bidirectional" : ""))")
+                model.config.model.architectureName + (model.config.model.encoder == .recurrent
+                    ? " \(model.config.model.hiddenSize)\(model.config.model.bidirectional ? " bidirectional" : "")" : "") + ")")
         }
         var logger = Logger(label: "recur.serve")
         logger.logLevel = .notice
