@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """The `recur serve` page in headless Chromium, as a person would use it: load GET /, type a text, press
-Predict, read the label and probabilities from the page, check them against POST /v1/predict, save a screenshot.
+Predict, read the label and probabilities from the page, check them against POST /v1/predict, wait for the words
+coloured by POST /v1/explain and check their words and scores against it, save a screenshot.
 
     scripts/check_serve_page.py RUN [--recur .build/release/recur] [--screenshot serve-page.png]
     scripts/check_serve_page.py --url http://127.0.0.1:8080/      # a server that is already running
@@ -79,19 +80,38 @@ def main():
         box.send_keys("\n".join(TEXTS))
         driver.find_element(By.ID, "predict").click()
         wait.until(expected_conditions.presence_of_all_elements_located((By.CSS_SELECTOR, "#results .result")))
+        # Integrated gradients follow the prediction; every card gets its coloured words.
+        wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#results .result .words")) == len(TEXTS))
         cards = driver.find_elements(By.CSS_SELECTOR, "#results .result")
         shown = []
         for card in cards:
             classes = [e.text for e in card.find_elements(By.CSS_SELECTOR, ".bars .class")]
             values = [float(e.text) for e in card.find_elements(By.CSS_SELECTOR, ".bars .probability")]
+            words = card.find_elements(By.CSS_SELECTOR, ".words .word")
             shown.append({"text": card.find_element(By.CSS_SELECTOR, ".text").text,
                           "label": card.find_element(By.CSS_SELECTOR, ".label").text,
-                          "probabilities": dict(zip(classes, values))})
+                          "probabilities": dict(zip(classes, values)),
+                          "words": [e.text for e in words], "scores": [float(e.get_attribute("data-score")) for e in words],
+                          "backgrounds": [e.value_of_css_property("background-color") for e in words]})
         driver.save_screenshot(arguments.screenshot)
         request = urllib.request.Request(url + "v1/predict", data=json.dumps({"texts": TEXTS}).encode(),
                                          headers={"Content-Type": "application/json"})
         expected = json.load(urllib.request.urlopen(request))["predictions"]
+        request = urllib.request.Request(url + "v1/explain", data=json.dumps({"texts": TEXTS}).encode(),
+                                         headers={"Content-Type": "application/json"})
+        explained = json.load(urllib.request.urlopen(request))["explanations"]
         failures = []
+        for text, page, api in zip(TEXTS, shown, explained):
+            print(f"page words: {' '.join(f'{w}({s:+.3f})' for w, s in zip(page['words'], page['scores']))}")
+            if page["words"] != api["words"]:
+                failures.append(f"'{text}': page shows words {page['words']}, /v1/explain {api['words']}")
+            elif any(abs(a - b) > 1e-9 for a, b in zip(page["scores"], api["scores"])):
+                failures.append(f"'{text}': page scores {page['scores']} differ from /v1/explain's {api['scores']}")
+            strongest = max(range(len(api["scores"])), key=lambda i: abs(api["scores"][i]))
+            colour = page["backgrounds"][strongest]
+            want = "rgba(0, 160, 60" if api["scores"][strongest] >= 0 else "rgba(220, 30, 30"
+            if not colour.startswith(want):
+                failures.append(f"'{text}': the strongest word '{api['words'][strongest]}' is drawn {colour}, expected {want}, 0.8)")
         if len(shown) != len(TEXTS):
             failures.append(f"the page shows {len(shown)} results for {len(TEXTS)} texts")
         for text, page, api in zip(TEXTS, shown, expected):
@@ -104,7 +124,7 @@ def main():
         print(f"screenshot: {arguments.screenshot}")
         if failures:
             sys.exit("error: " + "; ".join(failures))
-        print(f"serve page check passed: {len(shown)} texts typed, predicted and read back from the DOM")
+        print(f"serve page check passed: {len(shown)} texts typed, predicted, explained and read back from the DOM")
     finally:
         if driver:
             driver.quit()

@@ -41,15 +41,19 @@ class RecurClassifier(torch.nn.Module):
             features = hidden
         self.fc = torch.nn.Linear(features, m["classCount"])
 
-    def forward(self, tokens, lengths):  # tokens [B, T] (ids from vocab.txt, 0-padded), lengths [B]
+    def forward(self, tokens, lengths, embedded=None):
+        """tokens [B, T] (ids from vocab.txt, 0-padded), lengths [B]; `embedded` [B, T, E] replaces the
+        embedding lookup (attribution runs the model on interpolated or occluded embeddings)."""
+        if embedded is None:
+            embedded = self.embedding(tokens)
         if self.bag:
-            out = self.embedding(tokens)
+            out = embedded
             valid = (torch.arange(out.shape[1])[None, :] < lengths[:, None]).unsqueeze(-1)
             pooled = (out * valid).sum(1) / lengths[:, None] if self.pooling == "mean" \
                 else out.masked_fill(~valid, float("-inf")).max(1).values
             return self.fc(self.head(pooled) if self.head is not None else pooled)
         packed = torch.nn.utils.rnn.pack_padded_sequence(
-            self.embedding(tokens), lengths, batch_first=True, enforce_sorted=False)
+            embedded, lengths, batch_first=True, enforce_sorted=False)
         out, state = self.rnn(packed)
         h_n = state[0] if isinstance(state, tuple) else state
         out, _ = torch.nn.utils.rnn.pad_packed_sequence(out, batch_first=True)

@@ -20,7 +20,7 @@ final class OpenCLBufferPool {
     /// A buffer of at least `byteCount` bytes (contents undefined); `size` is its class.
     func take(byteCount: Int) throws -> (buffer: cl_mem, size: Int) {
         let size = BlockSizeClass.bytes(for: byteCount)
-        if let reused = buffers.reuse(size: size) { return (reused, size) }
+        if let reused = buffers.reuse(size: size) { return (reused.block, reused.size) }
         var status: cl_int = CL_SUCCESS
         if let buffer = clCreateBuffer(context, cl_mem_flags(CL_MEM_READ_WRITE), size, nil, &status), status == CL_SUCCESS {
             return (buffer, size)

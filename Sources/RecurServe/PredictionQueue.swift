@@ -18,6 +18,8 @@ public enum PredictionQueueError: Error, CustomStringConvertible {
     case unknownModel(String, serving: [String])
     case reloadFailed(model: String, reason: String, servingGeneration: Int)
     case inference(String)
+    case unknownLabel(String, labels: [String])
+    case unexplainable(String)
 
     public var description: String {
         switch self {
@@ -27,6 +29,8 @@ public enum PredictionQueueError: Error, CustomStringConvertible {
         case let .reloadFailed(model, reason, generation):
             "reloading model '\(model)' failed: \(reason); generation \(generation) is still served"
         case let .inference(reason): "inference failed: \(reason)"
+        case let .unknownLabel(label, labels): "no label '\(label)' (the model's labels: \(labels.joined(separator: ", ")))"
+        case let .unexplainable(reason): reason
         }
     }
 }
@@ -51,6 +55,14 @@ public final class PredictionQueue: Service, @unchecked Sendable {
         let enqueued: UInt64
         let continuation: CheckedContinuation<[[Float]], any Error>
     }
+    private struct ExplainJob {
+        let model: ServedModel
+        let texts: [String]
+        let method: AttributionMethod
+        let steps: Int?
+        let label: String?
+        let continuation: CheckedContinuation<[ExplainedText], any Error>
+    }
     private struct ReloadJob {
         let name: String?
         let continuation: CheckedContinuation<[ServedModel], any Error>
@@ -63,6 +75,7 @@ public final class PredictionQueue: Service, @unchecked Sendable {
     private var waiting: [Waiting] = []
     private var queuedTexts = 0
     private var reloads: [ReloadJob] = []
+    private var explanations: [ExplainJob] = []
     private var stopping = false
     /// Workers running a pass or a reload.
     private var busyWorkers = 0
@@ -156,6 +169,30 @@ public final class PredictionQueue: Service, @unchecked Sendable {
         return (model, predictions)
     }
 
+    /// `texts` explained word by word on the named model (see `ServedModel.explain`), by a worker between
+    /// prediction passes. Each text counts against the queue limit as one text.
+    public func explain(_ texts: [String], modelName: String? = nil, method: AttributionMethod, steps: Int?,
+                        label: String?) async throws -> (ServedModel, [ExplainedText]) {
+        let model = try model(named: modelName)
+        if let label, !model.labels.contains(label) {
+            throw PredictionQueueError.unknownLabel(label, labels: model.labels)
+        }
+        let explained: [ExplainedText] = try await withCheckedThrowingContinuation { continuation in
+            condition.lock()
+            defer { condition.unlock() }
+            if stopping { return continuation.resume(throwing: PredictionQueueError.shuttingDown) }
+            guard queuedTexts + texts.count <= limits.maxQueuedTexts else {
+                return continuation.resume(throwing: PredictionQueueError.queueFull(queued: queuedTexts, limit: limits.maxQueuedTexts))
+            }
+            explanations.append(ExplainJob(model: model, texts: texts, method: method, steps: steps, label: label,
+                                           continuation: continuation))
+            queuedTexts += texts.count
+            metrics.queueDepth(queuedTexts)
+            condition.broadcast()
+        }
+        return (model, explained)
+    }
+
     /// Reloads the named model (nil: every model) from its folder, between batches. On failure the old
     /// generation keeps serving and the error says so.
     public func reload(_ name: String? = nil) async throws -> [ServedModel] {
@@ -196,6 +233,7 @@ public final class PredictionQueue: Service, @unchecked Sendable {
             switch work {
             case let .reload(jobs): runReloads(jobs)
             case let .batch(model, requests): runBatch(model, requests, worker: worker)
+            case let .explain(job): runExplain(job, worker: worker)
             }
             condition.lock()
             busyWorkers -= 1
@@ -213,6 +251,7 @@ public final class PredictionQueue: Service, @unchecked Sendable {
     private enum Work {
         case reload([ReloadJob])
         case batch(ServedModel, [Waiting])
+        case explain(ExplainJob)
     }
 
     /// Waits for work and counts the caller busy; nil once stopping with nothing left. A reload is taken when
@@ -231,6 +270,13 @@ public final class PredictionQueue: Service, @unchecked Sendable {
                 defer { reloads = [] }
                 busyWorkers += 1
                 return .reload(reloads)
+            }
+            if !explanations.isEmpty {
+                let job = explanations.removeFirst()
+                queuedTexts -= job.texts.count
+                busyWorkers += 1
+                metrics.queueDepth(queuedTexts)
+                return .explain(job)
             }
             guard let first = waiting.first else {
                 if stopping { return nil }
@@ -281,6 +327,17 @@ public final class PredictionQueue: Service, @unchecked Sendable {
             }
         } catch {
             for request in requests { request.continuation.resume(throwing: PredictionQueueError.inference("\(error)")) }
+        }
+    }
+
+    private func runExplain(_ job: ExplainJob, worker: Int) {
+        do {
+            job.continuation.resume(returning: try job.model.explain(job.texts, method: job.method, steps: job.steps,
+                                                                     label: job.label, replica: worker))
+        } catch let error as ExplainError {
+            job.continuation.resume(throwing: PredictionQueueError.unexplainable(error.description))
+        } catch {
+            job.continuation.resume(throwing: PredictionQueueError.inference("\(error)"))
         }
     }
 

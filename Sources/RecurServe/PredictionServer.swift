@@ -11,6 +11,7 @@ import ServiceLifecycle
 /// | --- | --- |
 /// | `GET /` | a page to type texts and see labels and probabilities |
 /// | `POST /v1/predict`, `POST /v1/models/NAME/predict` | label, probabilities and tokens per text |
+/// | `POST /v1/explain`, `POST /v1/models/NAME/explain` | per-word attributions per text (`ExplainedText`) |
 /// | `GET /v1/models`, `GET /v1/models/NAME` | labels, config, training metrics and report |
 /// | `POST /v1/reload` | reloads the model folders (also on SIGHUP) |
 /// | `GET /healthz`, `GET /readyz` | liveness; readiness (503 once shutdown began) |
@@ -59,6 +60,25 @@ public enum PredictionServer {
         router.post("/v1/predict") { request, _ in try await predict(request, modelName: nil) }
         router.post("/v1/models/:name/predict") { request, context in
             try await predict(request, modelName: context.parameters.get("name"))
+        }
+        @Sendable func explain(_ request: Request, modelName: String?) async throws -> Response {
+            let body = try await readBody(request, limits: limits)
+            let parsed = try ExplainRequest.parse(body, limits: limits)
+            if let modelName, let named = parsed.model, named != modelName {
+                throw HTTPError(.badRequest, message: "field 'model' says '\(named)' but the path names '\(modelName)'")
+            }
+            do {
+                let (answered, explained) = try await queue.explain(parsed.texts, modelName: modelName ?? parsed.model,
+                                                                    method: parsed.method, steps: parsed.steps, label: parsed.label)
+                return Response(status: .ok, headers: [.contentType: "application/json"],
+                                body: .init(byteBuffer: ByteBuffer(bytes: try ExplainRequest.responseBody(model: answered, explained: explained))))
+            } catch let error as PredictionQueueError {
+                throw httpError(error)
+            }
+        }
+        router.post("/v1/explain") { request, _ in try await explain(request, modelName: nil) }
+        router.post("/v1/models/:name/explain") { request, context in
+            try await explain(request, modelName: context.parameters.get("name"))
         }
         router.post("/v1/reload") { request, _ in
             let body = try await readBody(request, limits: limits)
@@ -116,6 +136,7 @@ public enum PredictionServer {
         case .queueFull: HTTPError(.tooManyRequests, message: error.description)
         case .shuttingDown: HTTPError(.serviceUnavailable, message: error.description)
         case .unknownModel: HTTPError(.notFound, message: error.description)
+        case .unknownLabel, .unexplainable: HTTPError(.badRequest, message: error.description)
         case .reloadFailed, .inference: HTTPError(.internalServerError, message: error.description)
         }
     }

@@ -1,6 +1,8 @@
 /// `GET /`: one self-contained page (no external scripts or fonts: it works offline and behind a firewall).
-/// Texts go one per line to `POST /v1/predict`; each answer shows its label and a bar per class probability.
-/// Element ids (`texts`, `model`, `predict`, `results`, `status`) are what `scripts/check_serve_page.py` drives.
+/// Texts go one per line to `POST /v1/predict`; each answer shows its label and a bar per class probability,
+/// then its words coloured by `POST /v1/explain` (integrated gradients: green raised the predicted class, red
+/// lowered it). Element ids (`texts`, `model`, `predict`, `results`, `status`) and classes (`result`, `words`,
+/// `word`) are what `scripts/check_serve_page.py` drives.
 enum ServePage {
     static let html = #"""
     <!doctype html>
@@ -30,6 +32,8 @@ enum ServePage {
       .fill { background: #2f6fde; border-radius: 3px; height: 10px; }
       .top .fill { background: #1e9e5a; }
       .meta { color: #5b6474; font-size: 12px; margin-top: 6px; }
+      .words { margin: 8px 0 2px; line-height: 1.9; }
+      .word { border-radius: 3px; padding: 1px 2px; }
     </style>
     </head>
     <body>
@@ -89,6 +93,26 @@ enum ServePage {
         results.appendChild(card);
       });
     }
+    function colour(relative) {
+      const alpha = (Math.min(1, Math.abs(relative)) * 0.8).toFixed(2);
+      return relative >= 0 ? "rgba(0,160,60," + alpha + ")" : "rgba(220,30,30," + alpha + ")";
+    }
+    function showWords(answer) {
+      const cards = document.querySelectorAll("#results .result");
+      answer.explanations.forEach((explained, index) => {
+        const words = element("div", "words");
+        const scale = Math.max(1e-12, ...explained.scores.map(Math.abs));
+        explained.words.forEach((word, i) => {
+          if (i > 0 && !explained.joins_previous[i]) words.appendChild(document.createTextNode(" "));
+          const span = element("span", "word", word);
+          span.style.background = colour(explained.scores[i] / scale);
+          span.title = (explained.scores[i] >= 0 ? "+" : "") + explained.scores[i].toFixed(4) + " for " + explained.label;
+          span.dataset.score = explained.scores[i];
+          words.appendChild(span);
+        });
+        cards[index].insertBefore(words, cards[index].querySelector(".bars"));
+      });
+    }
     async function predict() {
       const texts = $("texts").value.split("\n").filter((line) => line.trim() !== "");
       if (texts.length === 0) { status("type a text first", true); return; }
@@ -102,7 +126,17 @@ enum ServePage {
         const answer = await response.json();
         if (!response.ok) { status(answer.error ? answer.error.message : response.statusText, true); return; }
         show(texts, answer);
-        status(texts.length + (texts.length === 1 ? " text" : " texts") + " · model " + answer.model);
+        const done = texts.length + (texts.length === 1 ? " text" : " texts") + " · model " + answer.model;
+        if (texts.length > 32) { status(done); return; }
+        status(done + " · explaining…");
+        const explainResponse = await fetch("v1/explain", {
+          method: "POST", headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ texts: texts, model: answer.model }),
+        });
+        const explained = await explainResponse.json();
+        if (!explainResponse.ok) { status(explained.error ? explained.error.message : explainResponse.statusText, true); return; }
+        showWords(explained);
+        status(done + " · words coloured by integrated gradients");
       } catch (error) {
         status("request failed: " + error, true);
       } finally {

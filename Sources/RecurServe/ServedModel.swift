@@ -52,6 +52,17 @@ public final class ServedModel: @unchecked Sendable {
         return try trainer.predict(batches, inputTable: inputTable).probabilitiesByExample(count: sequences.count)
     }
 
+    /// Each text explained word by word (see `Explainer`) on replica `replica`'s backend: for the class named
+    /// `label`, else the predicted one.
+    public func explain(_ texts: [String], method: AttributionMethod, steps: Int?, label: String?,
+                        replica: Int = 0) throws -> [ExplainedText] {
+        let (trainer, _) = replicas[replica]
+        var explainer = try Explainer(RunFolder.LoadedClassifier(config: config, encoder: encoder, model: trainer.model),
+                                      on: trainer.backend)
+        explainer.attributor.steps = steps
+        return try texts.map { try explainer.explain($0, label: label, method: method) }
+    }
+
     /// The run folder's `metrics.jsonl` (one object per epoch) and `report.json`, as JSON values for
     /// `GET /v1/models`; missing or unreadable files give nil.
     public func trainingRecords() -> (metrics: [Any]?, report: Any?) {

@@ -14,12 +14,16 @@ struct EvalCommand: ParsableCommand {
     @Option(name: .customLong("class"), help: "LABEL=FILE with one text per line (repeatable), instead of --data.")
     var classFiles: [String] = []
     @Option(help: "Write misclassified examples here (TSV: location, label, predicted, confidence, text).") var errors: String?
+    @Flag(help: "With --errors: write them as an HTML page, each word coloured by how it pushed the model to its wrong answer (integrated gradients).")
+    var explain = false
+    @Option(help: "With --explain: explain at most this many misclassified texts.") var maxExplained = 200
     @Flag(help: "Print the report as JSON.") var json = false
     @OptionGroup(title: "Reading") var reader: ReaderOptions
     @OptionGroup var device: DeviceOption
 
     func validate() throws {
         if (data == nil) == classFiles.isEmpty { throw ValidationError("give the data with --data FILE or --class LABEL=FILE") }
+        if explain && errors == nil { throw ValidationError("--explain writes the misclassified texts: give --errors FILE.html too") }
     }
 
     func run() throws {
@@ -52,7 +56,9 @@ struct EvalCommand: ParsableCommand {
         } else {
             print(report.text)
         }
-        if let errors {
+        if let errors, explain {
+            try writeExplainedErrors(predictions: predictions, tokenized: tokenized, loaded: loaded, to: errors, on: backend)
+        } else if let errors {
             var lines = ["location\tlabel\tpredicted\tconfidence\ttext"]
             for (row, index) in predictions.exampleIndices.enumerated() where predicted[row] != Int(predictions.labels[row]) {
                 let example = tokenized.examples[index]
@@ -63,5 +69,39 @@ struct EvalCommand: ParsableCommand {
             try (lines.joined(separator: "\n") + "\n").write(toFile: errors, atomically: true, encoding: .utf8)
             log("wrote \(lines.count - 1) misclassified examples to \(errors)")
         }
+    }
+
+    /// The misclassified examples as an HTML page, each explained for the class the model wrongly chose.
+    private func writeExplainedErrors(predictions: Predictions, tokenized: TokenizedExamples, loaded: RunFolder.LoadedClassifier,
+                                      to path: String, on backend: Backend) throws {
+        let explainer = try Explainer(loaded, on: backend)
+        let predicted = predictions.predictedClasses
+        let wrong = predictions.exampleIndices.enumerated()
+            .filter { predicted[$0.offset] != Int(predictions.labels[$0.offset]) }
+            .sorted { $0.element < $1.element }  // file order
+        if wrong.count > maxExplained { log("explaining the first \(maxExplained) of \(wrong.count) misclassified texts (--max-explained)") }
+        var explained: [ExplainedText] = [], notes: [String] = []
+        let progressLine = ProgressLine()
+        for (done, (row, index)) in wrong.prefix(maxExplained).enumerated() {
+            let example = tokenized.examples[index]
+            progressLine.update("explain \(done + 1)/\(min(wrong.count, maxExplained))")
+            do {
+                explained.append(try explainer.explain(example.text, label: loaded.config.labels.names[predicted[row]],
+                                                       method: .integratedGradients))
+            } catch let error as ExplainError {
+                log("\(example.source): \(error)")
+                continue
+            }
+            notes.append("\(example.source), labelled \(example.label)")
+        }
+        progressLine.clear()
+        let page = AttributionRendering.html(explained, notes: notes,
+                                             title: "Misclassified by \(RunFolder(model).url.lastPathComponent): \(wrong.count) of \(predicted.count)")
+        do {
+            try page.write(toFile: path, atomically: true, encoding: .utf8)
+        } catch {
+            throw CLIError("cannot write \(path): \(error.localizedDescription)")
+        }
+        log("wrote \(explained.count) misclassified examples with their attributions to \(path)")
     }
 }

@@ -12,6 +12,7 @@ public final class BatchNorm1d: ParameterContainer {
     public let epsilon: Float = 1e-5
     public let momentum: Float = 0.1
     private var saved: (inputs: [Tensor], means: [Tensor], variances: [Tensor])?
+    private var savedInference = false
 
     public var parameters: [Parameter] { [weight, bias, runningMean, runningVariance] }
     public var features: Int { weight.shape[0] }
@@ -60,12 +61,16 @@ public final class BatchNorm1d: ParameterContainer {
         }
         precondition(column == features, "batch norm input is \(column) wide, expected \(features)")
         saved = training ? (blocks, means, variances) : nil
+        savedInference = !training
         return outputs
     }
 
     /// Accumulates weight and bias gradients of the last training forward; returns the input gradients.
+    /// After an inference forward (attribution) the normalisation is a fixed affine map: only the input
+    /// gradients, dy·γ/√(running variance + ε), are returned.
     public func backward(_ dBlocks: [Tensor], on backend: Backend) throws -> [Tensor] {
-        guard let saved else { preconditionFailure("batch norm backward without a training forward") }
+        if savedInference { return try inferenceBackward(dBlocks, on: backend) }
+        guard let saved else { preconditionFailure("batch norm backward without a forward") }
         var column = 0
         return try zip(dBlocks, saved.inputs.indices).map { dBlock, index in
             let columns = column..<(column + dBlock.columns)
@@ -75,6 +80,19 @@ public final class BatchNorm1d: ParameterContainer {
                                           variance: saved.variances[index], gamma: weight.value.slice(columns),
                                           epsilon: epsilon, dx: dx, dGamma: weight.gradient.slice(columns),
                                           dBeta: bias.gradient.slice(columns))
+            return dx
+        }
+    }
+
+    private func inferenceBackward(_ dBlocks: [Tensor], on backend: Backend) throws -> [Tensor] {
+        var column = 0
+        return try dBlocks.map { dBlock in
+            let columns = column..<(column + dBlock.columns)
+            column += dBlock.columns
+            let zeros = try backend.zeros([dBlock.columns], dtype: .float32)
+            let dx = try backend.uninitialized(dBlock.shape, dtype: .float32)
+            try backend.batchNormApply(dBlock, mean: zeros, variance: runningVariance.value.slice(columns),
+                                       gamma: weight.value.slice(columns), beta: zeros, epsilon: epsilon, into: dx)
             return dx
         }
     }

@@ -41,13 +41,13 @@ public final class ULMFiTHead: ParameterContainer {
         if let seed = dropoutSeed, hiddenDropout > 0 {
             hiddenMask = try Self.drop(normalized[0], p: hiddenDropout, seed: seed &+ 19, on: backend)
         }
-        saved = training ? (inputMasks, activation, hiddenMask) : nil
+        saved = (inputMasks, activation, hiddenMask)
         return normalized[0]
     }
 
     /// Accumulates the head's gradients from `dOutput` `[B, hidden]`; returns the gradients of the features.
     public func backward(_ dOutput: Tensor, on backend: Backend) throws -> [Tensor] {
-        guard let saved else { preconditionFailure("head backward without a training forward") }
+        guard let saved else { preconditionFailure("head backward before forward") }
         if let mask = saved.hiddenMask { try backend.multiply(dOutput, mask, into: dOutput) }
         let dActivation = try hiddenNorm.backward([dOutput], on: backend)[0]
         try backend.reluBackward(dy: dActivation, y: saved.activation, into: dActivation)

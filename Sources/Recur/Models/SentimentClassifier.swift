@@ -47,10 +47,13 @@ public final class SentimentClassifier: ParameterContainer {
     /// (inference only) replaces the embedding lookup and layer 0's input projection with one gather; with it,
     /// `hostLengths` (the lengths on the host) let every recurrent step skip the sequences that have ended.
     /// `updateRunningStatistics: false` keeps a BatchNorm head's running statistics where they are (a second,
-    /// adversarial pass over the same batch).
+    /// adversarial pass over the same batch). `wordEmbeddings` `[T, B, E]` (inference only) replaces the
+    /// embedding lookup: attribution evaluates the model between a text's embeddings and a baseline's.
     public func forward(tokens: Tensor, lengths: Tensor?, dropoutSeed: UInt64? = nil,
                         inputTable: InputProjectionTable? = nil, hostLengths: [Int32]? = nil,
-                        updateRunningStatistics: Bool = true, on backend: Backend) throws -> Tensor {
+                        updateRunningStatistics: Bool = true, wordEmbeddings: Tensor? = nil,
+                        on backend: Backend) throws -> Tensor {
+        precondition(wordEmbeddings == nil || (dropoutSeed == nil && inputTable == nil), "given word embeddings are for inference only")
         precondition(inputTable == nil || dropoutSeed == nil, "an input projection table is for inference only")
         var embeddingMask: Tensor?
         if let seed = dropoutSeed, config.weightDropout > 0, config.encoder == .recurrent {
@@ -64,7 +67,7 @@ public final class SentimentClassifier: ParameterContainer {
                                         activeRows: hostLengths.map { Self.activeRows(lengths: $0, steps: tokens.shape[0]) },
                                         recurrentWeights: inputTable.recurrentWeights, on: backend)
         } else {
-            var embedded = try embedding.forward(tokens, on: backend)
+            var embedded = try wordEmbeddings ?? embedding.forward(tokens, on: backend)
             if let seed = dropoutSeed, config.embeddingDropout > 0 {
                 let mask = try backend.uninitialized(embedded.shape, dtype: .float32)
                 try backend.dropoutMask(mask, p: config.embeddingDropout, seed: seed)
@@ -128,17 +131,30 @@ public final class SentimentClassifier: ParameterContainer {
         if weightDrop.isApplied { try weightDrop.restore(maskGradients: true, on: backend) }
     }
 
-    private func propagate(dLogits: Tensor, on backend: Backend) throws {
+    /// The gradient w.r.t. the word embeddings `[T, B, E]` of the last forward (given or looked up), from
+    /// the gradient w.r.t. its logits; the embedding table's gradient is left alone.
+    public func wordEmbeddingGradient(dLogits: Tensor, on backend: Backend) throws -> Tensor {
+        guard let dEmbedded = try propagate(dLogits: dLogits, toWordEmbeddings: true, on: backend) else {
+            preconditionFailure("propagation to the word embeddings always returns their gradient")
+        }
+        if weightDrop.isApplied { try weightDrop.restore(maskGradients: true, on: backend) }
+        return dEmbedded
+    }
+
+    /// Backward from the logits; `toWordEmbeddings` goes all the way down and returns the embeddings'
+    /// gradient instead of accumulating it into the table.
+    @discardableResult
+    private func propagate(dLogits: Tensor, toWordEmbeddings: Bool = false, on backend: Backend) throws -> Tensor? {
         guard let saved else { preconditionFailure("backward before forward") }
         let dFeatures = try head.map { try $0.backward(try fc.backward(dLogits, on: backend)[0], on: backend) }
             ?? fc.backward(dLogits, on: backend)
         // While fine-tuning with frozen lower groups, the gradient need not travel below the lowest group that trains.
-        let embeddingTrains = embedding.weight.isTrainable
+        let embeddingTrains = embedding.weight.isTrainable || toWordEmbeddings
         let lowestTrainingLayer = embeddingTrains ? 0
             : rnn.layers.firstIndex { $0.contains { $0.parameters.contains(where: \.isTrainable) } }
         guard let lowestTrainingLayer else {
             rnn.releaseSaved()
-            return
+            return nil
         }
         for (dFeature, mask) in zip(dFeatures, saved.featureMasks) {
             try backend.multiply(dFeature, mask, into: dFeature)
@@ -147,7 +163,7 @@ public final class SentimentClassifier: ParameterContainer {
         let dEmbedded: Tensor
         if config.encoder == .bag {
             guard let dPooled = routed.dOutputs[0] else { preconditionFailure("a bag pools with mean or max") }
-            guard embeddingTrains else { return }
+            guard embeddingTrains else { return nil }
             dEmbedded = dPooled
         } else {
             var dFinalHidden = [Tensor?](repeating: nil, count: config.layers * config.directionCount)
@@ -158,7 +174,7 @@ public final class SentimentClassifier: ParameterContainer {
             guard embeddingTrains else {
                 try rnn.backward(dOutputs: routed.dOutputs, dFinalHidden: dFinalHidden, dInput: nil,
                                  lowestLayer: lowestTrainingLayer, on: backend)
-                return
+                return nil
             }
             dEmbedded = try backend.zeros([steps, batch, config.embeddingDimension], dtype: .float32)
             try rnn.backward(dOutputs: routed.dOutputs, dFinalHidden: dFinalHidden, dInput: dEmbedded, on: backend)
@@ -166,7 +182,9 @@ public final class SentimentClassifier: ParameterContainer {
         if let mask = saved.embeddingMask {
             try backend.multiply(dEmbedded, mask.reshaped(dEmbedded.shape), into: dEmbedded)
         }
+        if toWordEmbeddings { return dEmbedded }
         try embedding.backward(dEmbedded, on: backend)
+        return nil
     }
 }
 

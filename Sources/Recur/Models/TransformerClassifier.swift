@@ -63,19 +63,25 @@ public final class TransformerClassifier: ParameterContainer {
     }
 
     /// Logits `[B, classCount]` for time-major int32 `tokens` `[T, B]` ([CLS] first) and `lengths` `[B]`.
-    /// A non-nil `dropoutSeed` means training.
-    public func forward(tokens: Tensor, lengths: Tensor?, dropoutSeed: UInt64? = nil, on backend: Backend) throws -> Tensor {
+    /// A non-nil `dropoutSeed` means training. `wordEmbeddings` `[T, B, H]` replaces the word lookup (see
+    /// `BertEmbeddings.forward`).
+    public func forward(tokens: Tensor, lengths: Tensor?, dropoutSeed: UInt64? = nil, wordEmbeddings: Tensor? = nil,
+                        on backend: Backend) throws -> Tensor {
         let (steps, batch) = (tokens.shape[0], tokens.shape[1])
         func seed(_ site: Int) -> UInt64? { dropoutSeed.map { $0 &+ UInt64(site) &* 0x9E37_79B9_7F4A_7C15 } }
-        var hidden = try embeddings.forward(tokens, dropoutSeed: seed(0), on: backend)
+        var hidden = try embeddings.forward(tokens, wordEmbeddings: wordEmbeddings, dropoutSeed: seed(0), on: backend)
         for (index, layer) in layers.enumerated() {
-            hidden = try layer.forward(hidden, steps: steps, batch: batch, lengths: lengths, dropoutSeed: seed(1 + index), on: backend)
+            // [CLS] pooling reads one position of the last layer: only its queries need computing (exact, and
+            // a sixth of the work of six layers).
+            let querySteps = config.pooling == .cls && index == layers.count - 1 ? 1 : nil
+            hidden = try layer.forward(hidden, steps: steps, batch: batch, lengths: lengths, querySteps: querySteps,
+                                       dropoutSeed: seed(1 + index), on: backend)
         }
         let features: Tensor
         switch config.pooling {
         case .cls:
-            // Time-major: the first B rows are every text's [CLS] position.
-            let dense = try pooler.forward([hidden.slice(0..<batch)], on: backend)
+            // Time-major: the first B rows are every text's [CLS] position (all the last layer computed).
+            let dense = try pooler.forward([hidden], on: backend)
             features = try backend.uninitialized(dense.shape, dtype: .float32)
             try backend.activationForward(.tanh, dense, into: features)
         case .mean:
@@ -93,6 +99,20 @@ public final class TransformerClassifier: ParameterContainer {
     /// Accumulates every parameter's gradient from the gradient of the loss w.r.t. the logits. Below the
     /// lowest group that trains (gradual unfreezing), nothing is propagated.
     public func backward(dLogits: Tensor, on backend: Backend) throws {
+        try propagate(dLogits: dLogits, toWordEmbeddings: false, on: backend)
+    }
+
+    /// The gradient w.r.t. the word embeddings `[T, B, H]` of the last forward, from the gradient w.r.t. its
+    /// logits; the word table's gradient is left alone.
+    public func wordEmbeddingGradient(dLogits: Tensor, on backend: Backend) throws -> Tensor {
+        guard let dWords = try propagate(dLogits: dLogits, toWordEmbeddings: true, on: backend) else {
+            preconditionFailure("propagation to the word embeddings always returns their gradient")
+        }
+        return dWords
+    }
+
+    @discardableResult
+    private func propagate(dLogits: Tensor, toWordEmbeddings: Bool, on backend: Backend) throws -> Tensor? {
         guard let (steps, batch, lengths, features) = saved else { preconditionFailure("backward before forward") }
         saved = nil
         let dFeatures = try featureDropout.backward(try classifier.backward(dLogits, on: backend)[0], on: backend)
@@ -102,12 +122,14 @@ public final class TransformerClassifier: ParameterContainer {
             dCLS = try pooler.backward(dFeatures, on: backend)[0]
         }
         let groups = fineTuningGroups
-        guard let lowest = groups.lastIndex(where: { $0.contains(where: \.isTrainable) }), lowest > 0 else { return }
+        let lowestTraining = toWordEmbeddings ? groups.count - 1 : groups.lastIndex { $0.contains(where: \.isTrainable) }
+        guard let lowest = lowestTraining, lowest > 0 else { return nil }
         let hiddenSize = config.bert.hiddenSize
-        let dHidden = try backend.zeros([steps * batch, hiddenSize], dtype: .float32)
+        let dHidden: Tensor
         if let dCLS {
-            try backend.copy(dCLS, to: dHidden.slice(0..<batch))
+            dHidden = dCLS  // the last layer's [B, H] output
         } else {
+            dHidden = try backend.zeros([steps * batch, hiddenSize], dtype: .float32)
             try backend.poolBackward(.mean, dOutput: dFeatures, lengths: lengths, argmax: nil,
                                      dInput: dHidden.reshaped([steps, batch, hiddenSize]))
         }
@@ -116,7 +138,9 @@ public final class TransformerClassifier: ParameterContainer {
         for (depth, layer) in layers.reversed().enumerated() where depth + 1 <= lowest {
             gradient = try layer.backward(gradient, on: backend)
         }
-        if lowest == groups.count - 1 { try embeddings.backward(gradient, on: backend) }
+        guard lowest == groups.count - 1 else { return nil }
+        return try embeddings.backward(gradient, toWordEmbeddings: toWordEmbeddings, on: backend)
+            .map { $0.reshaped([steps, batch, config.bert.hiddenSize]) }
     }
 
     /// The layer groups for discriminative rates and gradual unfreezing, top first: the head, each encoder

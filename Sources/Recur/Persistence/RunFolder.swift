@@ -109,6 +109,12 @@ public struct RunFolder: Sendable {
         public let config: RunConfig
         public let encoder: RunTextEncoder
         public let model: any TextClassifierModel
+
+        public init(config: RunConfig, encoder: RunTextEncoder, model: any TextClassifierModel) {
+            self.config = config
+            self.encoder = encoder
+            self.model = model
+        }
     }
 
     public func loadClassifier(on backend: Backend) throws -> LoadedClassifier {

@@ -19,6 +19,22 @@ public enum RunTextEncoder: Sendable {
         }
     }
 
+    /// The tokens `encode(_:)` gives ids for, with the words they stand for (attribution).
+    public func modelTokens(_ text: String) -> ModelTokens {
+        switch self {
+        case let .pipeline(pipeline, vocabulary): return pipeline.modelTokens(for: text, vocabulary: vocabulary)
+        case let .wordPiece(tokenizer, maxLength): return tokenizer.modelTokens(for: text, maxLength: maxLength)
+        }
+    }
+
+    /// The id an attribution baseline puts in place of every token that is not a marker.
+    public var paddingID: Int32 {
+        switch self {
+        case .pipeline: return Vocabulary.padID
+        case let .wordPiece(tokenizer, _): return tokenizer.vocabulary.padID
+        }
+    }
+
     /// Cleans and tokenizes labeled examples; a text with no tokens is a bad row (see `TextPipeline.tokenize`).
     public func tokenize(_ examples: [LabeledExample], skipBadRows: Bool) throws -> TokenizedExamples {
         switch self {

@@ -26,8 +26,9 @@ public final class BertEmbeddings: ParameterContainer {
         dropout = Dropout(p: config.hiddenDropout)
     }
 
-    /// Time-major int32 `tokens` `[T, B]` → `[T·B, H]`.
-    public func forward(_ tokens: Tensor, dropoutSeed: UInt64?, on backend: Backend) throws -> Tensor {
+    /// Time-major int32 `tokens` `[T, B]` → `[T·B, H]`. `wordEmbeddings` (`T·B·H` values, left unchanged)
+    /// replaces the word lookup: attribution evaluates the model between a text's and a baseline's.
+    public func forward(_ tokens: Tensor, wordEmbeddings: Tensor? = nil, dropoutSeed: UInt64?, on backend: Backend) throws -> Tensor {
         let (steps, batch) = (tokens.shape[0], tokens.shape[1])
         guard steps <= positions.vocabularySize else {
             throw BackendError.invalidArgument("a batch of \(steps) tokens exceeds the model's \(positions.vocabularySize) positions")
@@ -36,19 +37,30 @@ public final class BertEmbeddings: ParameterContainer {
             let positionIDs = (0..<steps).flatMap { t in [Int32](repeating: Int32(t), count: batch) }
             ids = (steps, batch, try backend.upload(positionIDs, shape: [steps, batch]), try backend.zeros([steps, batch], dtype: .int32))
         }
-        let sum = try words.forward(tokens, on: backend).reshaped([steps * batch, norm.weight.shape[0]])
+        let sum: Tensor
+        if let wordEmbeddings {
+            sum = try backend.uninitialized([steps * batch, norm.weight.shape[0]], dtype: .float32)
+            try backend.copy(wordEmbeddings.reshaped(sum.shape), to: sum)
+        } else {
+            sum = try words.forward(tokens, on: backend).reshaped([steps * batch, norm.weight.shape[0]])
+        }
         try backend.axpy(alpha: 1, x: try positions.forward(ids!.positions, on: backend), y: sum)
         try backend.axpy(alpha: 1, x: try tokenTypes.forward(ids!.types, on: backend), y: sum)
         let normalized = try norm.forward(sum, on: backend)
         return try dropout.forward(normalized, seed: dropoutSeed, on: backend)
     }
 
-    /// Accumulates the gradients of the three tables and the LayerNorm; `dy` is overwritten.
-    public func backward(_ dy: Tensor, on backend: Backend) throws {
+    /// Accumulates the gradients of the three tables and the LayerNorm; `dy` is overwritten. With
+    /// `toWordEmbeddings`, returns the gradient w.r.t. the word embeddings `[T·B, H]` instead of
+    /// accumulating the word table's.
+    @discardableResult
+    public func backward(_ dy: Tensor, toWordEmbeddings: Bool = false, on backend: Backend) throws -> Tensor? {
         try dropout.backward(dy, on: backend)
         let dSum = try norm.backward(dy, on: backend)
+        if toWordEmbeddings { return dSum }
         try words.backward(dSum, on: backend)
         try positions.backward(dSum, on: backend)
         try tokenTypes.backward(dSum, on: backend)
+        return nil
     }
 }

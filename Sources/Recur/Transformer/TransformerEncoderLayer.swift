@@ -31,13 +31,14 @@ public final class TransformerEncoderLayer: ParameterContainer {
         outputDropout = Dropout(p: config.hiddenDropout)
     }
 
-    /// `x` `[T·B, H]` → `[T·B, H]`. Dropout sites draw from `dropoutSeed` plus a site number.
-    public func forward(_ x: Tensor, steps: Int, batch: Int, lengths: Tensor?, dropoutSeed: UInt64?,
-                        on backend: Backend) throws -> Tensor {
-        let attended = try attention.forward(x, steps: steps, batch: batch, lengths: lengths,
+    /// `x` `[T·B, H]` → `[Tq·B, H]`, the outputs at the first `querySteps` positions (all T when nil; see
+    /// `MultiHeadSelfAttention`). Dropout sites draw from `dropoutSeed` plus a site number.
+    public func forward(_ x: Tensor, steps: Int, batch: Int, lengths: Tensor?, querySteps: Int? = nil,
+                        dropoutSeed: UInt64?, on backend: Backend) throws -> Tensor {
+        let attended = try attention.forward(x, steps: steps, batch: batch, lengths: lengths, querySteps: querySteps,
                                              dropoutSeed: dropoutSeed.map { $0 &+ 1 }, on: backend)
         try attentionDropout.forward(attended, seed: dropoutSeed.map { $0 &+ 2 }, on: backend)
-        try backend.axpy(alpha: 1, x: x, y: attended)
+        try backend.axpy(alpha: 1, x: querySteps.map { x.slice(0..<($0 * batch)) } ?? x, y: attended)
         let h1 = try attentionNorm.forward(attended, on: backend)
         let preactivation = try intermediate.forward([h1], on: backend)
         let activated = try backend.uninitialized(preactivation.shape, dtype: .float32)
@@ -49,7 +50,7 @@ public final class TransformerEncoderLayer: ParameterContainer {
         return try outputNorm.forward(projected, on: backend)
     }
 
-    /// Accumulates the parameter gradients; returns the gradient w.r.t. the input. `dy` is overwritten.
+    /// Accumulates the parameter gradients; returns the gradient w.r.t. the input `[T·B, H]`. `dy` is overwritten.
     public func backward(_ dy: Tensor, on backend: Backend) throws -> Tensor {
         guard let preactivation = savedIntermediate else { preconditionFailure("backward before forward") }
         let dSum2 = try outputNorm.backward(dy, on: backend)  // d(h₁ + dropout(FFN(h₁)))
@@ -65,7 +66,7 @@ public final class TransformerEncoderLayer: ParameterContainer {
         try backend.copy(dSum1, to: dAttended)
         try attentionDropout.backward(dAttended, on: backend)
         let dx = try attention.backward(dAttended, on: backend)
-        try backend.axpy(alpha: 1, x: dSum1, y: dx)
+        try backend.axpy(alpha: 1, x: dSum1, y: dx.slice(0..<dSum1.rows))
         savedIntermediate = nil
         return dx
     }

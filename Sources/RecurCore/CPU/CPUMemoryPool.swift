@@ -3,7 +3,8 @@
 /// Training allocates the same activation shapes every batch (tens of megabytes per step). Fresh blocks of
 /// that size come from `mmap` and cost a page fault per 4 KiB on first touch, which measured as a large part
 /// of a step; blocks handed back here are reused instead. Sizes are rounded up to classes (eighths of a
-/// power of two, `BlockSizeClass`) so that batches of slightly different lengths share blocks.
+/// power of two, `BlockSizeClass`), and a request may take a kept block up to twice its size, so that batches
+/// of different lengths share blocks.
 final class CPUMemoryPool: Sendable {
     static let shared = CPUMemoryPool(capacityBytes: 1 << 30)
 
@@ -14,7 +15,8 @@ final class CPUMemoryPool: Sendable {
     /// A 64-byte aligned block of at least `byteCount` bytes (contents undefined); `size` is its class.
     func take(byteCount: Int) -> (pointer: UnsafeMutableRawPointer, size: Int) {
         let size = BlockSizeClass.bytes(for: byteCount)
-        return (blocks.reuse(size: size) ?? UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64), size)
+        if let reused = blocks.reuse(size: size) { return (reused.block, reused.size) }
+        return (UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64), size)
     }
 
     /// Takes a block back for reuse, or frees it when the pool is full.
