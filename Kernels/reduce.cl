@@ -41,6 +41,25 @@ __kernel void sum_partials(__global const float* x, const int xOffset, const int
     partials[partialsOffset + w] = total;
 }
 
+// Stage 1 for CPU devices: partial w sums the contiguous chunk [w * chunk, (w + 1) * chunk) in eight float
+// lanes (chunk a multiple of 8). PoCL runs a work-item's loop as it is, so a strided walk touches one float
+// per cache line; this one streams (the gradient-norm of a 22M-parameter model: 5% of a step to under 1%).
+__kernel void sum_partials8(__global const float* x, const int xOffset, const int n, const int squares,
+                            __global float* partials, const int partialsOffset, const int partialCount, const int chunk) {
+    const int w = get_global_id(0);
+    if (w >= partialCount) return;
+    const int start = w * chunk, end = min(n, start + chunk);
+    float8 lanes = (float8)(0.0f);
+    int i = start;
+    for (; i + 8 <= end; i += 8) {
+        const float8 v = vload8(0, x + xOffset + i);
+        lanes = squares ? fma(v, v, lanes) : lanes + v;
+    }
+    float total = ((lanes.s0 + lanes.s1) + (lanes.s2 + lanes.s3)) + ((lanes.s4 + lanes.s5) + (lanes.s6 + lanes.s7));
+    for (; i < end; ++i) { const float v = x[xOffset + i]; total = squares ? fma(v, v, total) : total + v; }
+    partials[partialsOffset + w] = total;
+}
+
 // Stage 2: one work-item adds the partials in order into result[0].
 __kernel void sum_finish(__global const float* partials, const int partialsOffset, const int partialCount,
                          __global float* result, const int resultOffset, const int accumulate) {
@@ -57,4 +76,17 @@ __kernel void clip_scale(__global float* x, const int xOffset, const int n,
     if (i >= n) return;
     const float coefficient = fmin(1.0f, maxNorm / (sqrt(normSquared[normOffset]) + 1e-6f));
     x[xOffset + i] *= coefficient;
+}
+
+// clip_scale for 8 neighbouring elements per work-item: the coefficient once per vector, not per element.
+__kernel void clip_scale8(__global float* x, const int xOffset, const int n,
+                          __global const float* normSquared, const int normOffset, const float maxNorm) {
+    const int i = get_global_id(0) * 8;
+    if (i >= n) return;
+    const float coefficient = fmin(1.0f, maxNorm / (sqrt(normSquared[normOffset]) + 1e-6f));
+    if (i + 8 <= n) {
+        vstore8(vload8(0, x + xOffset + i) * coefficient, 0, x + xOffset + i);
+    } else {
+        for (int j = i; j < n; ++j) x[xOffset + j] *= coefficient;
+    }
 }

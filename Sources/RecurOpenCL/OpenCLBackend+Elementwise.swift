@@ -66,16 +66,25 @@ extension OpenCLBackend {
     private func reduce(_ x: Tensor, squares: Bool, into result: Tensor, accumulate: Bool) throws {
         guard result.count == 1 else { throw BackendError.invalidArgument("reduction result must have one element, has \(result.count)") }
         let partials = Tensor(storage: reductionPartials, shape: [Self.reductionPartialCount])
-        try launchElementwise("sum_partials", in: "reduce", count: Self.reductionPartialCount, [
-            .tensor(x), .int(x.count), .int(squares ? 1 : 0), .tensor(partials), .int(Self.reductionPartialCount),
-        ])
+        if style == .cpu {
+            // Contiguous chunks (a multiple of 8 floats) per partial: see sum_partials8.
+            let chunk = ((x.count + Self.reductionPartialCount - 1) / Self.reductionPartialCount + 7) / 8 * 8
+            try launchElementwise("sum_partials8", in: "reduce", count: Self.reductionPartialCount, [
+                .tensor(x), .int(x.count), .int(squares ? 1 : 0), .tensor(partials), .int(Self.reductionPartialCount), .int(chunk),
+            ])
+        } else {
+            try launchElementwise("sum_partials", in: "reduce", count: Self.reductionPartialCount, [
+                .tensor(x), .int(x.count), .int(squares ? 1 : 0), .tensor(partials), .int(Self.reductionPartialCount),
+            ])
+        }
         try launch("sum_finish", in: "reduce", global: [1], [
             .tensor(partials), .int(Self.reductionPartialCount), .tensor(result), .int(accumulate ? 1 : 0),
         ])
     }
 
     public func clipScale(_ x: Tensor, normSquared: Tensor, maxNorm: Float) throws {
-        try launchElementwise("clip_scale", in: "reduce", count: x.count, [
+        try launchElementwise(style == .cpu ? "clip_scale8" : "clip_scale", in: "reduce",
+                              count: style == .cpu ? (x.count + 7) / 8 : x.count, [
             .tensor(x), .int(x.count), .tensor(normSquared), .float(maxNorm),
         ])
     }

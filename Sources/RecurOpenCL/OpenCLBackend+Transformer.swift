@@ -60,6 +60,26 @@ extension OpenCLBackend {
         try checkBatchExtent("A", a, rows: m, columns: k, rowStride: aRowStride, columnStride: aColumnStride, batch)
         try checkBatchExtent("B", b, rows: k, columns: n, rowStride: bRowStride, columnStride: bColumnStride, batch)
         try checkBatchExtent("C", c, rows: m, columns: n, rowStride: c.view.ld, columnStride: 1, batch)
+        if style == .cpu, bColumnStride == 1, n % 16 == 0 {
+            // A head's 32 columns of B contiguous: 16-wide vectors (see gemm_batched_rows16).
+            try launch("gemm_batched_rows16", in: "transformer", global: [n / 16, ceilDiv(m, 4), batch.count], local: nil, [
+                .int(m), .int(n), .int(k), .int(batch.inner), .float(alpha),
+                .matrix(a.view), .int(aRowStride), .int(aColumnStride), .int(a.outerStride), .int(a.innerStride),
+                .matrix(b.view), .int(bRowStride), .int(b.outerStride), .int(b.innerStride),
+                .float(beta), .matrix(c.view), .int(c.view.ld), .int(c.outerStride), .int(c.innerStride),
+            ])
+            return
+        }
+        if style == .cpu, aColumnStride == 1, bRowStride == 1 {
+            // Both operands contiguous along k: dot products (see gemm_batched_dot).
+            try launch("gemm_batched_dot", in: "transformer", global: [ceilDiv(n, 4), ceilDiv(m, 4), batch.count], local: nil, [
+                .int(m), .int(n), .int(k), .int(batch.inner), .float(alpha),
+                .matrix(a.view), .int(aRowStride), .int(a.outerStride), .int(a.innerStride),
+                .matrix(b.view), .int(bColumnStride), .int(b.outerStride), .int(b.innerStride),
+                .float(beta), .matrix(c.view), .int(c.view.ld), .int(c.outerStride), .int(c.innerStride),
+            ])
+            return
+        }
         try launch("gemm_batched", in: "transformer", global: [ceilDiv(n, 4), ceilDiv(m, 4), batch.count], local: nil, [
             .int(m), .int(n), .int(k), .int(batch.inner), .float(alpha),
             .matrix(a.view), .int(aRowStride), .int(aColumnStride), .int(a.outerStride), .int(a.innerStride),

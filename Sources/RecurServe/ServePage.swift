@@ -111,6 +111,8 @@ enum ServePage {
           words.appendChild(span);
         });
         cards[index].insertBefore(words, cards[index].querySelector(".bars"));
+        cards[index].querySelector(".meta").textContent +=
+          " · green words raised " + explained.label + ", red ones lowered it";
       });
     }
     async function predict() {

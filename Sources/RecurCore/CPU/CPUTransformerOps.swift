@@ -78,7 +78,7 @@ extension CPUBackend {
             let v = VectorMath.load(xs + i, count: width)
             let out: FloatVector
             switch function {
-            case .gelu: out = v * VectorMath.normalCDF(v)
+            case .gelu: out = v * VectorMath.normalCDF(v, gauss: VectorMath.exp(-0.5 * v * v))
             case .tanh: out = VectorMath.tanh(v)
             }
             VectorMath.store(out, ys + i, count: width)
@@ -95,7 +95,8 @@ extension CPUBackend {
             let slope: FloatVector
             switch function {
             case .gelu:  // Φ(x) + x φ(x)
-                slope = VectorMath.normalCDF(v) + v * VectorMath.exp(-0.5 * v * v) * 0.398_942_28
+                let gauss = VectorMath.exp(-0.5 * v * v)
+                slope = VectorMath.normalCDF(v, gauss: gauss) + v * gauss * 0.398_942_28
             case .tanh:
                 slope = 1 - v * v
             }

@@ -59,9 +59,10 @@ enum VectorMath {
     }
 
     /// Φ(x) = (1 + erf(x / √2)) / 2, the standard normal CDF, for BERT's exact GELU. erf from Abramowitz &
-    /// Stegun 7.1.26 (absolute error below 1.5e-7), on |x| with the sign restored.
+    /// Stegun 7.1.26 (absolute error below 1.5e-7), on |x| with the sign restored. `gauss` is exp(−x²/2),
+    /// which GELU's backward shares with φ(x) (as `Kernels/transformer.cl` computes it).
     @_transparent  // must inline: out of line, SIMD16 is passed as four 128-bit halves
-    static func normalCDF(_ x: FloatVector) -> FloatVector {
+    static func normalCDF(_ x: FloatVector, gauss: FloatVector) -> FloatVector {
         let z = x * 0.707_106_78
         let bits = unsafeBitCast(z, to: BitVector.self)
         let signBit = bits & 0x8000_0000
@@ -73,7 +74,7 @@ enum VectorMath {
         poly = poly * t - 0.284_496_736
         poly = poly * t + 0.254_829_592
         poly = poly * t
-        let erfAbs = 1 - poly * exp(-(a * a))
+        let erfAbs = 1 - poly * gauss
         let erf = unsafeBitCast(unsafeBitCast(erfAbs, to: BitVector.self) | signBit, to: FloatVector.self)
         return 0.5 * (1 + erf)
     }
