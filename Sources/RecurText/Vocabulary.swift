@@ -84,7 +84,7 @@ public struct Vocabulary: Hashable, Sendable {
     public func write(to path: String) throws {
         let text = tokens.joined(separator: "\n") + "\n"
         do {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+            try DurableFile.write(text, to: URL(fileURLWithPath: path))
         } catch {
             throw TextDataError(file: path, line: nil, "cannot write the vocabulary: \(error.localizedDescription)")
         }

@@ -96,6 +96,19 @@ func log(_ message: String) {
 
 /// A failure the user can fix, reported as `Error: message` with a non-zero exit (without the usage text
 /// that ArgumentParser prints for `ValidationError`).
+/// The texts of `predict` and `explain`: the arguments, then the lines of `input` (a file, or - for standard
+/// input); none at all is an error saying there is nothing `toDo`.
+func commandTexts(_ arguments: [String], input: String?, toDo: String) throws -> [String] {
+    var texts = arguments
+    if let input {
+        let (lines, badRows) = try PlainTextReader(path: input).readAll()
+        if badRows.skippedRows > 0 { log("\(input): \(badRows)") }
+        texts += lines
+    }
+    guard !texts.isEmpty else { throw CLIError("\(input ?? "input"): no texts to \(toDo)") }
+    return texts
+}
+
 struct CLIError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }

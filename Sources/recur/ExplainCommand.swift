@@ -41,13 +41,7 @@ struct ExplainCommand: ParsableCommand {
         var explainer = try Explainer(loaded, on: backend)
         explainer.attributor.steps = steps
         explainer.attributor.rule = integration
-        var allTexts = texts
-        if let input {
-            let (lines, badRows) = try PlainTextReader(path: input).readAll()
-            if badRows.skippedRows > 0 { log("\(input): \(badRows)") }
-            allTexts += lines
-        }
-        guard !allTexts.isEmpty else { throw CLIError("\(input ?? "input"): no texts to explain") }
+        let allTexts = try commandTexts(texts, input: input, toDo: "explain")
         let colour = !json && isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
         var explained: [ExplainedText] = []
         for text in allTexts {

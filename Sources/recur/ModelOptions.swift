@@ -91,6 +91,7 @@ struct OptimizationOptions: ParsableArguments {
     @Option(help: "What picks the best epoch and early stopping watches: valid-accuracy or valid-loss.") var monitor: String?
     @Option(help: "Class weights for the loss: none, balanced, or comma-separated numbers in label order.") var classWeights = "none"
     @Option(help: "Random seed: the same seed repeats a run on the same backend.") var seed: UInt64 = 1
+    @Flag(help: "Skip (and count) batches whose loss or gradient is NaN or infinite instead of stopping.") var skipNonfinite = false
     @Option(help: "Probability of replacing a training token by <unk> (word dropout).") var wordDropout: Float?
 
     func apply(to s: inout TrainingSettings) throws {
@@ -146,6 +147,7 @@ struct OptimizationOptions: ParsableArguments {
         options.patience = s.patience
         options.monitor = s.monitor
         options.seed = seed
+        options.skipNonFinite = skipNonfinite
         options.wordDropout = s.wordDropout
         switch classWeights {
         case "none": options.classWeights = nil

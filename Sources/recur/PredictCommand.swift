@@ -23,13 +23,7 @@ struct PredictCommand: ParsableCommand {
         let (backend, reason) = try device.makeBackend()
         log("device: \(backend.name) — \(reason)")
         let loaded = try RunFolder(model).loadClassifier(on: backend)
-        var allTexts = texts
-        if let input {
-            let (lines, badRows) = try PlainTextReader(path: input).readAll()
-            if badRows.skippedRows > 0 { log("\(input): \(badRows)") }
-            allTexts += lines
-        }
-        guard !allTexts.isEmpty else { throw CLIError("\(input ?? "input"): no texts to predict") }
+        let allTexts = try commandTexts(texts, input: input, toDo: "predict")
         let sequences = allTexts.map { loaded.encoder.encode($0).ids }
         let progressLine = ProgressLine()
         let trainer = try Trainer(model: loaded.model, options: loaded.config.training, on: backend)

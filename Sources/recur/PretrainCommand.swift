@@ -182,6 +182,7 @@ struct PretrainOptimizationOptions: ParsableArguments {
     @Option(help: "Sampled-softmax negatives per step; 0 scores the whole vocabulary every step.") var negatives = 1024
     @Option(help: "Write a resumable checkpoint every this many steps (0: at epoch ends only).") var checkpointEvery = 500
     @Option(help: "Random seed.") var seed: UInt64 = 1
+    @Flag(help: "Skip (and count) windows whose loss or gradient is NaN or infinite instead of stopping.") var skipNonfinite = false
 
     /// `--batch-size`, or for `tokens` of training text the largest of 64, 32, 16 and 8 rows that still gives
     /// 4,000 steps: one epoch over 10,000 IMDB reviews is 600 steps of 64 rows, too few for an LM to learn much
@@ -214,6 +215,7 @@ struct PretrainOptimizationOptions: ParsableArguments {
         options.negatives = negatives
         options.checkpointEvery = checkpointEvery
         options.seed = seed
+        options.skipNonFinite = skipNonfinite ? true : nil
         return options
     }
 }

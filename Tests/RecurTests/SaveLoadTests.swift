@@ -84,6 +84,45 @@ import Testing
         #expect((header?["a"] as? [String: Any])?["dtype"] as? String == "F32")
         let (decoded, metadata) = try SafeTensors.decode(data, source: "memory")
         #expect(decoded == entries)
-        #expect(metadata == ["gate_order": "i,f,g,o"])
+        #expect(metadata["gate_order"] == "i,f,g,o")
+        #expect(metadata["recur.checksum"]?.hasPrefix("fnv1a64w:") == true)
+    }
+
+    /// A bit flipped in the tensor data (a bad disk, a partial copy) is refused by the checksum, naming the
+    /// file; a file without a checksum (PyTorch's) is read as it is.
+    @Test func checksumRefusesChangedDataAndForeignFilesStillRead() throws {
+        let entries = ["w": SafeTensors.Entry(shape: [4], values: [1, 2, 3, 4])]
+        var data = try SafeTensors.encode(entries)
+        data[data.count - 3] ^= 0x10
+        do {
+            _ = try SafeTensors.decode(data, source: "runs/x/model.safetensors")
+            Issue.record("changed data should be refused")
+        } catch let error as SafeTensorsError {
+            #expect(error.description.contains("runs/x/model.safetensors") && error.description.contains("damaged"))
+        }
+        // The same file as another writer would write it: no __metadata__.
+        let header = Data(#"{"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}"#.utf8)
+        var foreign = Data()
+        withUnsafeBytes(of: UInt64(header.count).littleEndian) { foreign.append(contentsOf: $0) }
+        foreign.append(header)
+        [Float(1), 2, 3, 4].withUnsafeBytes { foreign.append(contentsOf: $0) }
+        #expect(try SafeTensors.decode(foreign, source: "torch").tensors == entries)
+    }
+
+    /// A durable write replaces the file and leaves nothing beside it; one into a missing folder names the file.
+    @Test func durableWritesReplaceWholeFilesAndNameFailures() throws {
+        let folder = FileManager.default.temporaryDirectory.appending(path: "recur-durable-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appending(path: "model.safetensors")
+        try DurableFile.write("old", to: file)
+        try DurableFile.write("new contents", to: file)
+        #expect(try String(contentsOf: file, encoding: .utf8) == "new contents")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["model.safetensors"])
+        let missing = folder.appending(path: "no/such/folder/config.json")
+        #expect(throws: DurableFileError.self) { try DurableFile.write("x", to: missing) }
+        do { try DurableFile.write("x", to: missing) } catch let error as DurableFileError {
+            #expect(error.description.contains("no/such/folder/config.json"))
+        }
     }
 }

@@ -6,7 +6,7 @@ import Testing
 /// texts (SST-2, rt-polarity, IMDB, ChnSentiCorp, online_shopping_10_cats) and a few edge cases with the ids (and, for
 /// some, the pieces) that transformers' pure-Python tokenizer gives over `Fixtures/minilm-vocab.txt`
 /// (all-MiniLM-L6-v2's vocabulary); its header records the settings.
-struct WordPieceTokenizerTests {
+final class WordPieceTokenizerTests {
     private struct Fixture: Decodable {
         struct Header: Decodable {
             let do_lower_case: Bool
@@ -35,6 +35,10 @@ struct WordPieceTokenizerTests {
     private let fixture: Fixture
     let vocabulary: WordPieceVocabulary
     let tokenizer: WordPieceTokenizer
+    /// This test's files, removed with it.
+    private let scratch = FileManager.default.temporaryDirectory.appending(path: "recur-wordpiece-\(UUID().uuidString)")
+
+    deinit { try? FileManager.default.removeItem(at: scratch) }
 
     init() throws {
         fixture = try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: Self.fixtures.appending(path: "wordpiece.json")))
@@ -153,7 +157,7 @@ struct WordPieceTokenizerTests {
     // MARK: - Files
 
     private func temporaryFile(_ name: String, _ bytes: [UInt8]) throws -> String {
-        let folder = FileManager.default.temporaryDirectory.appending(path: "recur-wordpiece-\(UUID().uuidString)")
+        let folder = scratch.appending(path: UUID().uuidString)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let url = folder.appending(path: name)
         try Data(bytes).write(to: url)

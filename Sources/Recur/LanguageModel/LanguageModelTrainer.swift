@@ -41,11 +41,17 @@ public final class LanguageModelTrainer {
             let loss = try softmax.forward(outputs: outputs, candidates: candidates, on: backend)
             try model.backward(dOutputs: try softmax.backward(on: backend), on: backend)
             let trainable = parameters.filter(\.isTrainable)
-            if options.clipNorm > 0 { try clipGradientNorm(trainable, maxNorm: options.clipNorm, on: backend) }
+            // A NaN or infinity is caught before it reaches the weights: the window is not applied.
+            let value = Double(try backend.download(loss)[0])
+            let normSquared = try gradientNormSquared(trainable, on: backend)
+            let gradientIsFinite = try backend.download(normSquared)[0].isFinite
+            if !value.isFinite || !gradientIsFinite {
+                try model.zeroGradients(on: backend)
+                throw NonFiniteStep(what: value.isFinite ? "the gradient's norm is NaN or infinite" : "the loss is \(value)")
+            }
+            if options.clipNorm > 0 { try clipGradients(trainable, normSquared: normSquared, maxNorm: options.clipNorm, on: backend) }
             try optimizer.step(parameters, learningRateScale: learningRateScale, on: backend)
             globalStep += 1
-            let value = Double(try backend.download(loss)[0])
-            guard value.isFinite else { throw TrainingError.nonFiniteLoss(step: globalStep) }
             return (value, next)
         } catch {
             try? model.abandonTrainingStep(on: backend)

@@ -19,6 +19,9 @@ public struct PretrainOptions: Codable, Sendable, Equatable {
     /// Write a resumable checkpoint every this many steps (0: only at the end of each epoch).
     public var checkpointEvery = 500
     public var seed: UInt64 = 1
+    /// Skip (and count) windows whose loss or gradient is NaN or infinite instead of stopping; optional so
+    /// that run folders written before it decode (nil: stop).
+    public var skipNonFinite: Bool?
     public init() {}
 }
 

@@ -103,11 +103,22 @@ public final class PretrainingSession {
             let start = DispatchTime.now().uptimeNanoseconds
             var lossSum = 0.0, tokens = 0, factor: Float = 1
             var stretch = (loss: 0.0, steps: 0)
+            var skippedWindows = 0
             for index in state.windowsDone..<windows.count {
                 let window = windows.window(index)
                 factor = options.schedule.factor(step: trainer.globalStep, totalSteps: totalSteps, stepsPerEpoch: stepsPerEpoch)
-                let result = try trainer.trainStep(inputs: window.inputs, targets: window.targets, steps: window.steps,
+                let result: (loss: Double, state: LanguageModel.State)
+                do {
+                    result = try trainer.trainStep(inputs: window.inputs, targets: window.targets, steps: window.steps,
                                                    batch: batch, state: modelState, learningRateScale: factor)
+                } catch let problem as NonFiniteStep {
+                    guard options.skipNonFinite == true else {
+                        throw TrainingError.nonFinite(problem.what, epoch: epoch, step: index + 1, of: windows.count)
+                    }
+                    skippedWindows += 1
+                    modelState = try trainer.model.zeroState(batch: batch, on: backend)  // the carried state may hold the NaN
+                    continue
+                }
                 modelState = result.state
                 lossSum += result.loss * Double(window.targets.count)
                 tokens += window.targets.count
@@ -153,6 +164,7 @@ public final class PretrainingSession {
                 try ModelWeights.save(parameters, metadata: Self.modelMetadata(config), to: runFolder.model, on: backend)
             }
             log(summary(metrics, improved: improved))
+            if skippedWindows > 0 { log("epoch \(epoch): skipped \(skippedWindows) windows with a NaN or infinite loss or gradient (--skip-nonfinite)") }
             try drawCurves(state)
             state.epoch = epoch
             state.windowsDone = 0

@@ -50,11 +50,11 @@ public struct RunFolder: Sendable {
 
     public func writeConfig(_ config: RunConfig) throws { try writeJSON(config, to: self.config) }
 
-    /// Writes `value` as sorted, indented JSON, atomically.
+    /// Writes `value` as sorted, indented JSON, durably (`DurableFile`).
     func writeJSON<Value: Encodable>(_ value: Value, to url: URL) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(value).write(to: url, options: .atomic)
+        try DurableFile.write(try encoder.encode(value), to: url)
     }
 
     /// `vocab.txt`, which must have the size the model was built for.

@@ -1,4 +1,5 @@
 import Foundation
+import RecurText
 
 /// The safetensors format (https://github.com/huggingface/safetensors): an 8-byte little-endian header
 /// length, a JSON header mapping names to dtype, shape and byte range, then the raw little-endian data.
@@ -14,12 +15,20 @@ public enum SafeTensors {
         }
     }
 
-    /// Serializes `tensors` (written in name order) with string `metadata`.
+    /// Serializes `tensors` (written in name order) with string `metadata`, to which the checksum of the
+    /// tensor data is added (`ContentChecksum`; `read` checks it).
     public static func encode(_ tensors: [String: Entry], metadata: [String: String] = [:]) throws -> Data {
-        var header: [String: Any] = [:]
-        if !metadata.isEmpty { header["__metadata__"] = metadata }
-        var offset = 0
         let names = tensors.keys.sorted()
+        var body = Data()
+        body.reserveCapacity(names.reduce(0) { $0 + tensors[$1]!.values.count * 4 })
+        for name in names {
+            // x86-64 and arm64 are little-endian, as the format is.
+            tensors[name]!.values.withUnsafeBytes { body.append(contentsOf: $0) }
+        }
+        var metadata = metadata
+        metadata[ContentChecksum.metadataKey] = body.withUnsafeBytes(ContentChecksum.tag)
+        var header: [String: Any] = ["__metadata__": metadata]
+        var offset = 0
         for name in names {
             let entry = tensors[name]!
             precondition(entry.values.count == entry.shape.reduce(1, *), "\(name): values do not fill its shape")
@@ -34,13 +43,7 @@ public enum SafeTensors {
         var length = UInt64(json.count).littleEndian
         withUnsafeBytes(of: &length) { data.append(contentsOf: $0) }
         data.append(json)
-        for name in names {
-            tensors[name]!.values.withUnsafeBufferPointer { buffer in
-                // x86-64 and arm64 are little-endian, as the format is.
-                data.append(UnsafeBufferPointer(start: UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: UInt8.self),
-                                                count: buffer.count * 4))
-            }
-        }
+        data.append(body)
         return data
     }
 
@@ -57,12 +60,16 @@ public enum SafeTensors {
         }
         let body = data[(headerStart + Int(headerLength))...]
         var tensors: [String: Entry] = [:]
-        var metadata: [String: String] = [:]
-        for (name, value) in header {
-            if name == "__metadata__" {
-                metadata = value as? [String: String] ?? [:]
-                continue
+        let metadata = header["__metadata__"] as? [String: String] ?? [:]
+        // Files Recur wrote carry a checksum of their data; others (PyTorch's) are read as they are.
+        if let recorded = metadata[ContentChecksum.metadataKey] {
+            let actual = body.withUnsafeBytes(ContentChecksum.tag)
+            guard actual == recorded else {
+                throw fail("is damaged: its data does not match the checksum it was written with (cut short or changed on disk)")
             }
+        }
+        for (name, value) in header {
+            if name == "__metadata__" { continue }
             guard let info = value as? [String: Any], let dtype = info["dtype"] as? String,
                   let shape = info["shape"] as? [Int], let offsets = info["data_offsets"] as? [Int], offsets.count == 2
             else { throw fail("tensor '\(name)' has a malformed header entry") }
@@ -113,8 +120,9 @@ public enum SafeTensors {
         return Float(bitPattern: sign | UInt32(exponent + 112) << 23 | (mantissa << 13))
     }
 
+    /// Writes durably (`DurableFile`): a crash leaves the previous file or this one, never a torn one.
     public static func write(_ tensors: [String: Entry], metadata: [String: String] = [:], to url: URL) throws {
-        try encode(tensors, metadata: metadata).write(to: url, options: .atomic)
+        try DurableFile.write(try encode(tensors, metadata: metadata), to: url)
     }
 
     public static func read(_ url: URL) throws -> (tensors: [String: Entry], metadata: [String: String]) {

@@ -11,11 +11,13 @@ public final class Trainer {
     public let loss: CrossEntropyLoss
     /// Optimizer steps taken so far (resumes continue from it).
     public var globalStep = 0
+    /// Batches skipped for a non-finite loss or gradient (`TrainingOptions.skipNonFinite`).
+    public private(set) var skippedBatches = 0
     /// Per-parameter learning-rate multipliers (discriminative fine-tuning).
     private let layerScales: [String: Float]
     /// The embedding table while an adversarial pass moves it, and its gradient's squared norm (FGM).
     private var cleanEmbedding: Tensor?
-    private var gradientNormSquared: Tensor?
+    private var embeddingGradientNormSquared: Tensor?
 
     public init(model: any TextClassifierModel, options: TrainingOptions, on backend: Backend) throws {
         self.model = model
@@ -35,7 +37,16 @@ public final class Trainer {
         var factor: Float = 1
         for (index, batch) in batches.enumerated() {
             factor = options.schedule.factor(step: globalStep, totalSteps: totalSteps, stepsPerEpoch: batches.count)
-            let (batchLoss, batchCorrect) = try trainStep(batch, learningRateScale: factor)
+            let batchLoss: Double, batchCorrect: Int
+            do {
+                (batchLoss, batchCorrect) = try trainStep(batch, learningRateScale: factor)
+            } catch let problem as NonFiniteStep {
+                if options.skipNonFinite {
+                    skippedBatches += 1
+                    continue
+                }
+                throw TrainingError.nonFinite(problem.what, epoch: epoch, step: index + 1, of: batches.count)
+            }
             lossSum += batchLoss * Double(batch.batchSize)
             correct += batchCorrect
             seen += batch.batchSize
@@ -69,13 +80,20 @@ public final class Trainer {
             try adversarialStep(epsilon: epsilon, tokens: tokens, lengths: lengths, targets: targets,
                                 hostTargets: batch.labels, dropoutSeed: seed)
         }
+        // A NaN or infinity is caught before it reaches the weights: the batch is not applied.
+        let trainable = model.parameters.filter(\.isTrainable)
+        let normSquared = try gradientNormSquared(trainable, on: backend)
+        let gradientIsFinite = try backend.download(normSquared)[0].isFinite
+        if !value.isFinite || !gradientIsFinite {
+            try model.zeroGradients(on: backend)
+            throw NonFiniteStep(what: value.isFinite ? "the gradient's norm is NaN or infinite" : "the loss is \(value)")
+        }
         if options.clipNorm > 0 {
-            try clipGradientNorm(model.parameters.filter(\.isTrainable), maxNorm: options.clipNorm, on: backend)
+            try clipGradients(trainable, normSquared: normSquared, maxNorm: options.clipNorm, on: backend)
         }
         try optimizer.step(model.parameters, learningRateScale: learningRateScale, learningRateScales: layerScales,
                            on: backend)
         globalStep += 1
-        guard value.isFinite else { throw TrainingError.nonFiniteLoss(step: globalStep) }
         return (value, countCorrect(probabilities, labels: batch.labels))
     }
 
@@ -90,10 +108,10 @@ public final class Trainer {
         guard weight.isTrainable else { return }
         if cleanEmbedding == nil {
             cleanEmbedding = try backend.uninitialized(weight.value.shape, dtype: .float32)
-            gradientNormSquared = try backend.uninitialized([1], dtype: .float32)
+            embeddingGradientNormSquared = try backend.uninitialized([1], dtype: .float32)
         }
-        try backend.sumOfSquares(weight.gradient, into: gradientNormSquared!, accumulate: false)
-        let norm = try backend.download(gradientNormSquared!)[0].squareRoot()
+        try backend.sumOfSquares(weight.gradient, into: embeddingGradientNormSquared!, accumulate: false)
+        let norm = try backend.download(embeddingGradientNormSquared!)[0].squareRoot()
         guard norm > 0, norm.isFinite else { return }
         try backend.copy(weight.value, to: cleanEmbedding!)
         try backend.axpy(alpha: epsilon / norm, x: weight.gradient, y: weight.value)
@@ -179,15 +197,22 @@ public final class Trainer {
 }
 
 public enum TrainingError: Error, CustomStringConvertible {
-    case nonFiniteLoss(step: Int)
+    /// What was not finite, where: the epoch (nil for a language model's steps) and step within it.
+    case nonFinite(String, epoch: Int?, step: Int, of: Int)
     case unlabeledBatch
     public var description: String {
         switch self {
         case .unlabeledBatch: "a training batch has no labels"
-        case let .nonFiniteLoss(step):
-            "the loss became NaN or infinite at step \(step); lower the learning rate or enable --clip-norm"
+        case let .nonFinite(what, epoch, step, total):
+            (epoch.map { "epoch \($0), " } ?? "") + "step \(step) of \(total): \(what); the batch was not applied "
+                + "and training stopped (lower the learning rate, keep --clip-norm on, or --skip-nonfinite skips such batches)"
         }
     }
+}
+
+/// A step whose loss or gradient was not finite; its gradients are zeroed and nothing was applied.
+struct NonFiniteStep: Error {
+    let what: String
 }
 
 extension Batch {

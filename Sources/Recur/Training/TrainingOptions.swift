@@ -22,11 +22,13 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     /// FGM adversarial training on the embedding (Miyato et al. 2017): the norm of the embedding step that
     /// raises each batch's loss most (nil or 0: off).
     public var adversarialEpsilon: Float?
+    /// A batch whose loss or gradient is NaN or infinite is skipped (and counted) instead of stopping the run.
+    public var skipNonFinite = false
     public init() {}
 
     private enum CodingKeys: String, CodingKey {
         case epochs, batchSize, optimizer, schedule, clipNorm, patience, monitor, seed, classWeights, wordDropout, fineTuning
-        case adversarialEpsilon
+        case adversarialEpsilon, skipNonFinite
     }
 
     // Fields added later decode with their defaults from older run folders.
@@ -44,6 +46,7 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
         wordDropout = try c.decodeIfPresent(Float.self, forKey: .wordDropout) ?? 0
         fineTuning = try c.decodeIfPresent(FineTuning.self, forKey: .fineTuning) ?? FineTuning()
         adversarialEpsilon = try c.decodeIfPresent(Float.self, forKey: .adversarialEpsilon)
+        skipNonFinite = try c.decodeIfPresent(Bool.self, forKey: .skipNonFinite) ?? false
     }
 }
 

@@ -100,6 +100,7 @@ public final class TrainingSession {
                 }
             }
             let batches = batcher.batches(epoch: epoch, sequences: train.sequences, labels: train.labels)
+            let skippedBefore = trainer.skippedBatches
             let stats = try trainer.trainEpoch(batches, epoch: epoch, totalSteps: totalSteps, progress: progress)
             var metrics = EpochMetrics(epoch: epoch, trainLoss: stats.loss, trainAccuracy: stats.accuracy, validLoss: nil,
                                        validAccuracy: nil, learningRate: stats.learningRate, seconds: stats.seconds,
@@ -127,6 +128,9 @@ public final class TrainingSession {
                 state.epochsWithoutImprovement += 1
             }
             log(summary(metrics, improved: improved))
+            if trainer.skippedBatches > skippedBefore {
+                log("epoch \(epoch): skipped \(trainer.skippedBatches - skippedBefore) batches with a NaN or infinite loss or gradient (--skip-nonfinite)")
+            }
             state.epoch = epoch
             state.globalStep = trainer.globalStep
             state.optimizerSteps = trainer.optimizer.stepCount
@@ -177,13 +181,13 @@ public final class TrainingSession {
     private func writeReport(_ report: Report) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(report).write(to: runFolder.reportJSON, options: .atomic)
+        try DurableFile.write(try encoder.encode(report), to: runFolder.reportJSON)
         var text = "Recur run \(runFolder.url.path)\n"
         text += "device: \(report.device); best epoch \(report.bestEpoch) of \(report.epochsRun); "
         text += String(format: "%.1f s/epoch; %.0f train tokens/s\n", report.secondsPerEpoch, report.trainTokensPerSecond)
         if let valid = report.valid { text += "\nvalidation\n" + valid.text + "\n" }
         if let test = report.test { text += "\ntest\n" + test.text + "\n" }
-        try text.write(to: runFolder.reportText, atomically: true, encoding: .utf8)
+        try DurableFile.write(text, to: runFolder.reportText)
     }
 
     // MARK: Checkpoint: latest weights, optimizer state, counters and history in one safetensors file.

