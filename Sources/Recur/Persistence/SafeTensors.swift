@@ -19,14 +19,10 @@ public enum SafeTensors {
     /// tensor data is added (`ContentChecksum`; `read` checks it).
     public static func encode(_ tensors: [String: Entry], metadata: [String: String] = [:]) throws -> Data {
         let names = tensors.keys.sorted()
-        var body = Data()
-        body.reserveCapacity(names.reduce(0) { $0 + tensors[$1]!.values.count * 4 })
-        for name in names {
-            // x86-64 and arm64 are little-endian, as the format is.
-            tensors[name]!.values.withUnsafeBytes { body.append(contentsOf: $0) }
-        }
+        var checksum = ContentChecksum()
+        for name in names { tensors[name]!.values.withUnsafeBytes { checksum.update($0) } }
         var metadata = metadata
-        metadata[ContentChecksum.metadataKey] = body.withUnsafeBytes(ContentChecksum.tag)
+        metadata[ContentChecksum.metadataKey] = checksum.tag
         var header: [String: Any] = ["__metadata__": metadata]
         var offset = 0
         for name in names {
@@ -42,8 +38,12 @@ public enum SafeTensors {
         var data = Data()
         var length = UInt64(json.count).littleEndian
         withUnsafeBytes(of: &length) { data.append(contentsOf: $0) }
+        data.reserveCapacity(data.count + json.count + offset)
         data.append(json)
-        data.append(body)
+        for name in names {
+            // x86-64 and arm64 are little-endian, as the format is.
+            tensors[name]!.values.withUnsafeBytes { data.append(contentsOf: $0) }
+        }
         return data
     }
 
@@ -63,7 +63,7 @@ public enum SafeTensors {
         let metadata = header["__metadata__"] as? [String: String] ?? [:]
         // Files Recur wrote carry a checksum of their data; others (PyTorch's) are read as they are.
         if let recorded = metadata[ContentChecksum.metadataKey] {
-            let actual = body.withUnsafeBytes(ContentChecksum.tag)
+            let actual = body.withUnsafeBytes { ContentChecksum.tag(of: $0) }
             guard actual == recorded else {
                 throw fail("is damaged: its data does not match the checksum it was written with (cut short or changed on disk)")
             }
