@@ -13,6 +13,15 @@ let kernelFlags: [SwiftSetting] = [
     .unsafeFlags(["-O"], .when(configuration: .debug)),
 ]
 
+// `mpirun -np N recur train|pretrain`: data-parallel training over Open MPI (libopenmpi-dev). RECUR_MPI=0 builds
+// without it, for a binary that needs no MPI library (scripts/package.sh).
+let withMPI = Context.environment["RECUR_MPI"] != "0"
+let mpiTargets: [Target] = withMPI ? [
+    .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
+    .target(name: "RecurMPI", dependencies: ["Recur", "CMPI"]),
+] : []
+let mpiDependencies: [Target.Dependency] = withMPI ? ["RecurMPI"] : []
+
 let package = Package(
     name: "Recur",
     platforms: [.macOS(.v15)],
@@ -72,7 +81,7 @@ let package = Package(
                 "Recur", "RecurCore", "RecurOpenCL", "RecurText", "RecurServe", "RecurONNX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ] + mpiDependencies
         ),
         .testTarget(name: "RecurCoreTests", dependencies: ["RecurCore"]),
         .testTarget(name: "RecurTextTests", dependencies: ["RecurText"]),
@@ -85,7 +94,9 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
+        // Whole `recur` processes: mpirun, kills and resumes, exit codes (the binary is built beside the tests).
+        .testTarget(name: "RecurCLITests", dependencies: ["Recur", "RecurText"]),
         .testTarget(name: "RecurONNXTests", dependencies: ["RecurONNX", "Recur", "RecurCore", "RecurText"]),
-    ],
+    ] + mpiTargets,
     swiftLanguageModes: [.v5]
 )

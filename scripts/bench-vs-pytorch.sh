@@ -9,9 +9,10 @@ devices=("$@")
 [ ${#devices[@]} -eq 0 ] && devices=(cpu opencl)
 command -v swift >/dev/null || export PATH="/opt/swift/usr/bin:$PATH"
 venv="${RECUR_BENCH_VENV:-/tmp/recur-bench-venv}"
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import torch" 2>/dev/null; then
+# numpy too: without it torch's tensor-from-list paths fail with "Numpy is not available".
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import torch, numpy" 2>/dev/null; then
     python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet "torch==2.13.0+cpu" 2>/dev/null || "$venv/bin/pip" install --quiet torch
+    "$venv/bin/pip" install --quiet "torch==2.13.0+cpu" numpy 2>/dev/null || "$venv/bin/pip" install --quiet torch numpy
 fi
 swift build -c release --product recur >&2
 recur=.build/release/recur

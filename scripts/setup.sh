@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs the system packages Recur builds and tests with (Debian/Ubuntu; run as root or with sudo):
-# the OpenCL ICD loader and headers, PoCL (an OpenCL device on the CPU) and clinfo; and onnxruntime from PyPI
-# for the ONNX export's round-trip tests (they skip with a note where it cannot install).
+# the OpenCL ICD loader and headers, PoCL (an OpenCL device on the CPU), clinfo and Open MPI (`mpirun -np N recur
+# train`); and onnxruntime from PyPI for the ONNX export's round-trip tests (they skip with a note where it
+# cannot install).
 set -euo pipefail
-packages=(ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo)
+packages=(ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo libopenmpi-dev openmpi-bin)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

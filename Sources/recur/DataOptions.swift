@@ -91,8 +91,12 @@ struct TextOptions: ParsableArguments {
 
 /// Progress and summaries go to standard error, so that standard output carries only results.
 func log(_ message: String) {
+    guard !silenceLog else { return }
     FileHandle.standardError.write(Data((message + "\n").utf8))
 }
+
+/// Set on every MPI process but rank 0, which speaks for the job.
+nonisolated(unsafe) var silenceLog = false
 
 /// A failure the user can fix, reported as `Error: message` with a non-zero exit (without the usage text
 /// that ArgumentParser prints for `ValidationError`).

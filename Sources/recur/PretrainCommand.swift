@@ -39,7 +39,9 @@ struct PretrainCommand: ParsableCommand {
         if initFrom != nil && vectors != nil { throw ValidationError("use either --init or --vectors: --init brings its own embedding") }
     }
 
-    func run() throws {
+    func run() throws { try DataParallelLaunch.run(pretrain) }
+
+    private func pretrain() throws {
         let runFolder = RunFolder(out)
         let previous = resume ? try runFolder.readLanguageModelConfig() : nil
         let base = try initFrom.map { try RunFolder($0).readLanguageModelConfig() }
@@ -80,15 +82,20 @@ struct PretrainCommand: ParsableCommand {
             + (valid.map { ", \($0.documents.count) documents, \($0.tokenCount) tokens for validation" } ?? "")
             + "; vocabulary \(vocabulary.count), \(String(format: "%.2f", 100 * Double(unknown) / Double(max(1, train.tokenCount))))% <unk>")
 
-        let config = try previous ?? LanguageModelRunConfig(
+        var config = try previous ?? LanguageModelRunConfig(
             model: try model.config(vocabularySize: vocabulary.count, inheriting: base?.model),
             text: textConfig, training: try optimization.options(trainingTokens: train.tokenCount))
         if previous == nil, optimization.batchSize == nil {
             log("batch size \(config.training.batchSize): \(config.training.epochs * train.tokenCount / (config.training.batchSize * config.training.bptt)) steps of \(config.training.bptt) tokens (--batch-size to change)")
         }
-        try runFolder.create()
-        try runFolder.writeConfig(config)
-        if !resume { try vocabulary.write(to: runFolder.vocabulary.path) }
+        if previous == nil {
+            config.training.batchSize = DataParallelLaunch.perProcessBatch(config.training.batchSize, given: optimization.batchSize != nil)
+        }
+        if DataParallelLaunch.isRoot {
+            try runFolder.create()
+            try runFolder.writeConfig(config)
+            if !resume { try vocabulary.write(to: runFolder.vocabulary.path) }
+        }
 
         let languageModel = try LanguageModel(config: config.model, seed: config.training.seed, on: backend)
         if let initFrom, let baseVocabularySize {
@@ -98,6 +105,7 @@ struct PretrainCommand: ParsableCommand {
         }
         let trainer = LanguageModelTrainer(model: languageModel, options: config.training,
                                            counts: train.counts(vocabularySize: vocabulary.count), on: backend)
+        trainer.group = DataParallelLaunch.group
         let session = PretrainingSession(runFolder: runFolder, config: config, trainer: trainer, backend: backend,
                                          train: train, valid: valid)
         let line = ProgressLine()
@@ -109,7 +117,7 @@ struct PretrainCommand: ParsableCommand {
             line.clear()
             log(message)
         }
-        let report = try session.run(resume: resume)
+        guard let report = try session.run(resume: resume) else { return }  // not rank 0
         if let perplexity = report.validPerplexity {
             log(String(format: "best validation perplexity %.2f (epoch %d); %.0f train tokens/s", perplexity, report.bestEpoch,
                        report.trainTokensPerSecond))

@@ -52,6 +52,7 @@ extension TrainCommand {
                 bert: pretrained.config, pooling: pooling, classCount: data.labels.count))
             var training = try optimization.options(settings, labelCounts: data.labelCounts)
             training.fineTuning = fineTuning.fineTuning(settings)
+            training.batchSize = DataParallelLaunch.perProcessBatch(training.batchSize, given: optimization.batchSize != nil)
             config = RunConfig(model: modelConfig, text: TextPipelineConfig(cleaning: .none, maxLength: wordPiece.maxLength),
                                labels: data.labels, training: training, trainingLabelCounts: data.labelCounts, wordPiece: wordPiece)
             log("settings: " + TrainingSettingsSummary(model: modelConfig, text: config.text, training: training).line)
@@ -59,14 +60,17 @@ extension TrainCommand {
         guard let transformer = config.model.transformer, let wordPiece = config.wordPiece else {
             throw CLIError("\(runFolder.config.path) describes a Transformer run without its settings")
         }
-        try runFolder.create()
-        try runFolder.writeConfig(config)
-        if let pretrained {
-            // vocab.txt is copied byte for byte: its lines are the ids the encoder was trained with.
-            try? FileManager.default.removeItem(at: runFolder.vocabulary)
-            try FileManager.default.copyItem(at: pretrained.folder.appending(path: "vocab.txt"), to: runFolder.vocabulary)
+        let pretrainedVocabulary = pretrained?.folder.appending(path: "vocab.txt")
+        if DataParallelLaunch.isRoot {
+            try runFolder.create()
+            try runFolder.writeConfig(config)
+            if let pretrainedVocabulary {
+                // vocab.txt is copied byte for byte: its lines are the ids the encoder was trained with.
+                try? FileManager.default.removeItem(at: runFolder.vocabulary)
+                try FileManager.default.copyItem(at: pretrainedVocabulary, to: runFolder.vocabulary)
+            }
         }
-        let vocabulary = try WordPieceVocabulary.load(from: runFolder.vocabulary.path)
+        let vocabulary = try WordPieceVocabulary.load(from: (pretrainedVocabulary ?? runFolder.vocabulary).path)
         let encoder = RunTextEncoder.wordPiece(wordPiece.makeTokenizer(vocabulary: vocabulary), maxLength: wordPiece.maxLength)
         func encode(_ examples: [LabeledExample], _ name: String) throws -> (EncodedDataset, [LabeledExample])? {
             guard !examples.isEmpty else { return nil }

@@ -69,7 +69,9 @@ struct TrainCommand: ParsableCommand {
         if let augmentCopies, augmentCopies < 1 { throw ValidationError("--augment-copies must be at least 1") }
     }
 
-    func run() throws {
+    func run() throws { try DataParallelLaunch.run(trainClassifier) }
+
+    private func trainClassifier() throws {
         let runFolder = RunFolder(out)
         let previous = resume ? try runFolder.readConfig() : nil
         let encoder = try initFrom.map { try PretrainedEncoder(folder: RunFolder($0)) }
@@ -163,13 +165,16 @@ struct TrainCommand: ParsableCommand {
             var trainingOptions = try optimization.options(settings, labelCounts: labelCounts)
             trainingOptions.fineTuning = fineTuning.fineTuning(settings)
             if adversarial == "fgm" { trainingOptions.adversarialEpsilon = epsilon }
+            trainingOptions.batchSize = DataParallelLaunch.perProcessBatch(trainingOptions.batchSize, given: optimization.batchSize != nil)
             config = RunConfig(model: modelConfig, text: textConfig, labels: labels, training: trainingOptions,
                                trainingLabelCounts: labelCounts)
             log("settings: " + TrainingSettingsSummary(model: modelConfig, text: textConfig, training: trainingOptions).line)
         }
-        try runFolder.create()
-        try runFolder.writeConfig(config)
-        if !resume { try vocabulary.write(to: runFolder.vocabulary.path) }
+        if DataParallelLaunch.isRoot {
+            try runFolder.create()
+            try runFolder.writeConfig(config)
+            if !resume { try vocabulary.write(to: runFolder.vocabulary.path) }
+        }
 
         let classifier = try SentimentClassifier(config: config.model, seed: config.training.seed, on: backend)
         if !resume, let encoder {
@@ -188,6 +193,7 @@ struct TrainCommand: ParsableCommand {
                     train trainSet: EncodedDataset, valid validSet: EncodedDataset?,
                     test testEncoded: (EncodedDataset, [LabeledExample])?) throws {
         let trainer = try Trainer(model: model, options: config.training, on: backend)
+        trainer.group = DataParallelLaunch.group
         let session = TrainingSession(
             runFolder: runFolder, config: config, trainer: trainer, backend: backend,
             train: trainSet, valid: validSet, test: testEncoded?.0, testExamples: testEncoded?.1 ?? [])

@@ -113,7 +113,7 @@ struct LanguageModelTests {
             let session = PretrainingSession(runFolder: folder, config: config, trainer: trainer, backend: backend,
                                              train: train, valid: valid)
             session.log = { _ in }
-            let report = try session.run()
+            let report = try #require(try session.run())
             let after = try #require(report.validLoss)
             #expect(before > log(Double(vocabulary.count)) - 0.5, "untrained loss \(before) on \(backend.name)")
             #expect(after < before - 1.0, "held-out loss \(before) -> \(after) on \(backend.name)")

@@ -68,7 +68,7 @@ struct TrainingIntegrationTests {
             let session = try makeSession(config: config, vocabulary: vocabulary, seed: 1, train: trainSet, valid: validSet, on: backend)
             let folder = session.runFolder
             defer { try? FileManager.default.removeItem(at: folder.url) }
-            let report = try session.run()
+            let report = try #require(try session.run())
             let accuracy = try #require(report.valid?.accuracy)
             #expect(accuracy >= 0.80, "validation accuracy \(accuracy) on \(backend.name)")
             for file in [folder.model, folder.checkpoint, folder.metrics, folder.curves, folder.reportJSON, folder.reportText] {

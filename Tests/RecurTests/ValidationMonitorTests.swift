@@ -59,7 +59,7 @@ import Testing
             let session = try makeSession(config: config, vocabulary: vocabulary, seed: 2, train: trainSet, valid: validSet,
                                           on: backend)
             defer { try? FileManager.default.removeItem(at: session.runFolder.url) }
-            let report = try session.run()
+            let report = try #require(try session.run())
             let history = try String(contentsOf: session.runFolder.metrics, encoding: .utf8).split(separator: "\n")
                 .map { try JSONDecoder().decode(EpochMetrics.self, from: Data($0.utf8)) }
             return (report, history)

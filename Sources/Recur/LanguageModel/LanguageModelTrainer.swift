@@ -13,6 +13,11 @@ public final class LanguageModelTrainer {
     /// Nil: every step scores the whole vocabulary.
     public let sampler: NegativeSampler?
     public var globalStep = 0
+    /// The processes this run trains with (nil: this one alone); each passes its share of the window's rows.
+    public var group: (any ProcessGroup)? {
+        didSet { gradientAverager = group.flatMap { $0.size > 1 ? GradientAverager(group: $0) : nil } }
+    }
+    private var gradientAverager: GradientAverager?
 
     /// `counts`: occurrences of each vocabulary id in the training text (the sampler's distribution).
     public init(model: LanguageModel, options: PretrainOptions, counts: [Int], on backend: Backend) {
@@ -31,7 +36,9 @@ public final class LanguageModelTrainer {
                           learningRateScale: Float) throws -> (loss: Double, state: LanguageModel.State) {
         let parameters = model.parameters
         try model.zeroGradients(on: backend)
-        let seed = options.seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(globalStep) &* 1_000_003
+        // Processes draw different dropout masks and negatives, as their rows differ.
+        let seed = (options.seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(globalStep) &* 1_000_003)
+            ^ (UInt64(group?.rank ?? 0) &* 0xBF58_476D_1CE4_E5B9)
         let tokens = try backend.upload(inputs, shape: [steps, batch])
         let (outputs, next) = try model.forward(tokens: tokens, state: state, dropoutSeed: seed, on: backend)
         do {
@@ -41,8 +48,13 @@ public final class LanguageModelTrainer {
             let loss = try softmax.forward(outputs: outputs, candidates: candidates, on: backend)
             try model.backward(dOutputs: try softmax.backward(on: backend), on: backend)
             let trainable = parameters.filter(\.isTrainable)
+            var value = Double(try backend.download(loss)[0])
+            if let averager = gradientAverager {
+                var statistics = [Float(value * Double(targets.count))]
+                let total = try averager.average(parameters, examples: targets.count, statistics: &statistics, on: backend)
+                value = Double(statistics[0]) / Double(max(total, 1))
+            }
             // A NaN or infinity is caught before it reaches the weights: the window is not applied.
-            let value = Double(try backend.download(loss)[0])
             let normSquared = try gradientNormSquared(trainable, on: backend)
             let gradientIsFinite = try backend.download(normSquared)[0].isFinite
             if !value.isFinite || !gradientIsFinite {

@@ -80,24 +80,36 @@ public final class PretrainingSession {
         public var trainTokensPerSecond: Double
     }
 
+    /// Pretrains and writes the run folder. In a process group (`trainer.group`) every process runs this with
+    /// the same text: the stream is cut into `batchSize` rows per process, process r trains on its r-th block
+    /// of rows, and rank 0 validates and writes; the other processes return nil at the end.
     @discardableResult
-    public func run(resume: Bool = false) throws -> Report {
+    public func run(resume: Bool = false) throws -> Report? {
         let options = config.training
         let parameters = trainer.model.parameters
+        let group = trainer.group.flatMap { $0.size > 1 ? $0 : nil }
+        let isRoot = group?.isRoot ?? true
         var state = CheckpointState(epoch: 0, windowsDone: 0, globalStep: 0, optimizerSteps: 0, bestLoss: .greatestFiniteMagnitude,
                                     bestEpoch: 0, history: [], lossCurve: [])
-        if resume { state = try loadCheckpoint() } else { try? FileManager.default.removeItem(at: runFolder.metrics) }
+        if resume {
+            state = try loadCheckpoint()
+        } else if isRoot {
+            try? FileManager.default.removeItem(at: runFolder.metrics)
+        }
+        if let group { try DataParallel.broadcastParameters(parameters, in: group, on: backend) }
 
         let batch = options.batchSize
-        let stepsPerEpoch = BPTTWindows.count(tokens: train.tokenCount, batchSize: batch, bptt: options.bptt)
+        let rows = group.map { DataParallel.share(of: batch * $0.size, perProcess: batch, rank: $0.rank) }
+        let streamRows = batch * (group?.size ?? 1)
+        let stepsPerEpoch = BPTTWindows.count(tokens: train.tokenCount, batchSize: streamRows, bptt: options.bptt)
         guard stepsPerEpoch > 0 else {
-            throw RunFolderError(path: runFolder.url.path, problem: "cannot pretrain: \(train.tokenCount) training tokens are too few for --batch-size \(batch)")
+            throw RunFolderError(path: runFolder.url.path, problem: "cannot pretrain: \(train.tokenCount) training tokens are too few for --batch-size \(batch)" + (streamRows > batch ? " on \(streamRows / batch) processes" : ""))
         }
         let totalSteps = stepsPerEpoch * options.epochs
 
         while state.epoch < options.epochs {
             let epoch = state.epoch + 1
-            let windows = BPTTWindows(stream: train.stream(shuffleSeed: options.seed &+ UInt64(epoch)), batchSize: batch,
+            let windows = BPTTWindows(stream: train.stream(shuffleSeed: options.seed &+ UInt64(epoch)), batchSize: streamRows,
                                       bptt: options.bptt)
             var modelState = try trainer.model.zeroState(batch: batch, on: backend)
             let start = DispatchTime.now().uptimeNanoseconds
@@ -105,7 +117,7 @@ public final class PretrainingSession {
             var stretch = (loss: 0.0, steps: 0)
             var skippedWindows = 0
             for index in state.windowsDone..<windows.count {
-                let window = windows.window(index)
+                let window = windows.window(index, rows: rows)
                 factor = options.schedule.factor(step: trainer.globalStep, totalSteps: totalSteps, stepsPerEpoch: stepsPerEpoch)
                 let result: (loss: Double, state: LanguageModel.State)
                 do {
@@ -120,22 +132,23 @@ public final class PretrainingSession {
                     continue
                 }
                 modelState = result.state
-                lossSum += result.loss * Double(window.targets.count)
-                tokens += window.targets.count
+                let windowTokens = window.targets.count * streamRows / batch  // every process trained on as many
+                lossSum += result.loss * Double(windowTokens)
+                tokens += windowTokens
                 stretch = (stretch.loss + result.loss, stretch.steps + 1)
                 if stretch.steps == Self.curveStride {
                     state.lossCurve = (state.lossCurve ?? []) + [[Double(trainer.globalStep), stretch.loss / Double(stretch.steps)]]
                     stretch = (0, 0)
                 }
                 let done = index + 1 - state.windowsDone
-                if let progress {
+                if let progress, isRoot {
                     let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                     progress(PretrainProgress(
                         epoch: epoch, epochs: options.epochs, step: index + 1, stepsInEpoch: windows.count,
                         loss: lossSum / Double(tokens), tokensPerSecond: Double(tokens) / max(elapsed, 1e-9),
                         epochSecondsLeft: elapsed / Double(done) * Double(windows.count - index - 1)))
                 }
-                if options.checkpointEvery > 0, (index + 1) % options.checkpointEvery == 0, index + 1 < windows.count {
+                if isRoot, options.checkpointEvery > 0, (index + 1) % options.checkpointEvery == 0, index + 1 < windows.count {
                     try drawCurves(state)
                     var midEpoch = state
                     midEpoch.windowsDone = index + 1
@@ -145,12 +158,17 @@ public final class PretrainingSession {
                 }
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            guard isRoot else {
+                state.epoch = epoch
+                state.windowsDone = 0
+                continue
+            }
             var metrics = PretrainEpochMetrics(
                 epoch: epoch, step: trainer.globalStep, trainLoss: tokens > 0 ? lossSum / Double(tokens) : .nan, validLoss: nil, validPerplexity: nil,
                 learningRate: Double(options.optimizer.learningRate * factor), seconds: seconds,
                 tokensPerSecond: Double(tokens) / max(seconds, 1e-9))
             if let valid {
-                let loss = try trainer.evaluate(valid).loss
+                let loss = try trainer.evaluate(valid, batchSize: streamRows).loss
                 metrics.validLoss = loss
                 metrics.validPerplexity = exp(loss)
             }
@@ -173,6 +191,7 @@ public final class PretrainingSession {
             try saveCheckpoint(state)
         }
 
+        guard isRoot else { return nil }
         let seconds = state.history.map(\.seconds)
         let best = state.history.first { $0.epoch == state.bestEpoch }
         let report = Report(
@@ -219,7 +238,8 @@ public final class PretrainingSession {
 
     private func loadCheckpoint() throws -> CheckpointState {
         let state = try Checkpoint.load(CheckpointState.self, into: trainer.model.parameters, optimizer: trainer.optimizer,
-                                        stepCount: \.optimizerSteps, from: runFolder.checkpoint, on: backend)
+                                        stepCount: \.optimizerSteps, from: runFolder.checkpoint, in: trainer.group,
+                                        on: backend)
         trainer.globalStep = state.globalStep
         log("resuming after epoch \(state.epoch), window \(state.windowsDone) (step \(state.globalStep)); the recurrent state restarts from zero")
         return state

@@ -76,17 +76,20 @@ public struct BPTTWindows: Sendable {
         return rowLength < 2 ? 0 : (rowLength - 1 + bptt - 1) / bptt
     }
 
-    /// Window `index`: time-major inputs and targets, `[steps, batchSize]` flattened.
-    public func window(_ index: Int) -> (steps: Int, inputs: [Int32], targets: [Int32]) {
+    /// Window `index`: time-major inputs and targets, `[steps, rows.count]` flattened. `rows` (default: all)
+    /// picks a process's share of the rows in data-parallel training.
+    public func window(_ index: Int, rows: Range<Int>? = nil) -> (steps: Int, inputs: [Int32], targets: [Int32]) {
+        let rows = rows ?? 0..<batchSize
         let start = index * bptt
         let steps = min(bptt, rowLength - 1 - start)
-        var inputs = [Int32](repeating: 0, count: steps * batchSize)
+        let width = rows.count
+        var inputs = [Int32](repeating: 0, count: steps * width)
         var targets = inputs
-        for b in 0..<batchSize {
-            let row = b * rowLength + start
+        for (b, rowIndex) in rows.enumerated() {
+            let row = rowIndex * rowLength + start
             for t in 0..<steps {
-                inputs[t * batchSize + b] = stream[row + t]
-                targets[t * batchSize + b] = stream[row + t + 1]
+                inputs[t * width + b] = stream[row + t]
+                targets[t * width + b] = stream[row + t + 1]
             }
         }
         return (steps, inputs, targets)

@@ -14,13 +14,33 @@ enum Checkpoint {
         try ModelWeights.save(parameters, extra: extra, metadata: ["recur_state": stateJSON], to: url, on: backend)
     }
 
-    /// Loads weights and optimizer state back and returns the loop's counters.
+    /// Loads weights and optimizer state back and returns the loop's counters. In a process group rank 0
+    /// reads the file and sends it to the others (their hosts need not see its run folder).
     static func load<State: Decodable>(_ type: State.Type, into parameters: [Parameter], optimizer: Optimizer,
-                                       stepCount: (State) -> Int, from url: URL, on backend: Backend) throws -> State {
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            throw RunFolderError(path: url.deletingLastPathComponent().path, problem: "has no checkpoint.safetensors to resume from")
+                                       stepCount: (State) -> Int, from url: URL, in group: (any ProcessGroup)? = nil,
+                                       on backend: Backend) throws -> State {
+        let missing = RunFolderError(path: url.deletingLastPathComponent().path, problem: "has no checkpoint.safetensors to resume from")
+        let decoded: (tensors: [String: SafeTensors.Entry], metadata: [String: String])
+        if let group, group.size > 1 {
+            var bytes: [UInt8] = []
+            var readError: Error?
+            if group.isRoot {
+                do {
+                    guard FileManager.default.fileExists(atPath: url.path) else { throw missing }
+                    bytes = [UInt8](try Data(contentsOf: url))
+                } catch { readError = error }
+            }
+            try group.broadcast(&bytes, from: 0)  // empty: rank 0 could not read it
+            if let readError { throw readError }
+            guard !bytes.isEmpty else {
+                throw RunFolderError(path: url.path, problem: "could not be read by rank 0 (its own message says why)")
+            }
+            decoded = try SafeTensors.decode(Data(bytes), source: url.path)
+        } else {
+            guard FileManager.default.fileExists(atPath: url.path) else { throw missing }
+            decoded = try SafeTensors.read(url)
         }
-        let (metadata, rest) = try ModelWeights.load(into: parameters, from: url, on: backend)
+        let (metadata, rest) = try ModelWeights.load(into: parameters, from: decoded, file: url, on: backend)
         guard let json = metadata["recur_state"], let state = try? JSONDecoder().decode(State.self, from: Data(json.utf8)) else {
             throw RunFolderError(path: url.path, problem: "has no readable training state")
         }

@@ -21,7 +21,13 @@ public enum ModelWeights {
     @discardableResult
     public static func load(into parameters: [Parameter], from url: URL,
                             on backend: Backend) throws -> (metadata: [String: String], rest: [String: SafeTensors.Entry]) {
-        var (tensors, metadata) = try SafeTensors.read(url)
+        try load(into: parameters, from: try SafeTensors.read(url), file: url, on: backend)
+    }
+
+    /// As `load(into:from:on:)`, from a file already decoded (`file` names it in errors).
+    public static func load(into parameters: [Parameter], from decoded: (tensors: [String: SafeTensors.Entry], metadata: [String: String]),
+                            file url: URL, on backend: Backend) throws -> (metadata: [String: String], rest: [String: SafeTensors.Entry]) {
+        var (tensors, metadata) = decoded
         for parameter in parameters {
             let entry = try finiteEntry(parameter.name, in: tensors, file: url)
             guard entry.shape == parameter.shape else {

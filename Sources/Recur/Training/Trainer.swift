@@ -15,6 +15,11 @@ public final class Trainer {
     public private(set) var skippedBatches = 0
     /// Per-parameter learning-rate multipliers (discriminative fine-tuning).
     private let layerScales: [String: Float]
+    /// The processes this run trains with (nil: this one alone).
+    public var group: (any ProcessGroup)? {
+        didSet { gradientAverager = group.flatMap { $0.size > 1 ? GradientAverager(group: $0) : nil } }
+    }
+    private var gradientAverager: GradientAverager?
     /// The embedding table while an adversarial pass moves it, and its gradient's squared norm (FGM).
     private var cleanEmbedding: Tensor?
     private var embeddingGradientNormSquared: Tensor?
@@ -37,9 +42,9 @@ public final class Trainer {
         var factor: Float = 1
         for (index, batch) in batches.enumerated() {
             factor = options.schedule.factor(step: globalStep, totalSteps: totalSteps, stepsPerEpoch: batches.count)
-            let batchLoss: Double, batchCorrect: Int
+            let step: StepFigures
             do {
-                (batchLoss, batchCorrect) = try trainStep(batch, learningRateScale: factor)
+                step = try trainStep(batch, learningRateScale: factor)
             } catch let problem as NonFiniteStep {
                 if options.skipNonFinite {
                     skippedBatches += 1
@@ -47,10 +52,10 @@ public final class Trainer {
                 }
                 throw TrainingError.nonFinite(problem.what, epoch: epoch, step: index + 1, of: batches.count)
             }
-            lossSum += batchLoss * Double(batch.batchSize)
-            correct += batchCorrect
-            seen += batch.batchSize
-            tokens += batch.tokenCount
+            lossSum += step.loss * Double(step.examples)
+            correct += step.correct
+            seen += step.examples
+            tokens += step.tokens
             if let progress {
                 let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                 let rate = Double(tokens) / max(elapsed, 1e-9)
@@ -65,28 +70,53 @@ public final class Trainer {
                 Double(options.optimizer.learningRate * factor))
     }
 
-    /// One optimizer step on one batch; returns the batch's mean loss and how many it classified right.
-    public func trainStep(_ batch: Batch, learningRateScale: Float) throws -> (Double, Int) {
-        let (tokens, lengths, labeled) = try upload(batch, wordDropout: options.wordDropout)
-        guard let targets = labeled else { throw TrainingError.unlabeledBatch }
+    /// What one step saw: the mean loss, right answers, examples and tokens (of every process, in a group).
+    public struct StepFigures {
+        public var loss: Double
+        public var correct: Int
+        public var examples: Int
+        public var tokens: Int
+    }
+
+    /// One optimizer step on one batch. In a process group, `batch` is this process's share of the step's
+    /// batch (possibly empty) and the gradients are averaged over every process's examples before the update.
+    @discardableResult
+    public func trainStep(_ batch: Batch, learningRateScale: Float) throws -> StepFigures {
         try model.zeroGradients(on: backend)
-        let seed = options.seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(globalStep) &* 1_000_003
-        let logits = try model.logits(tokens: tokens, lengths: lengths, dropoutSeed: seed, on: backend)
-        let lossTensor = try loss.forward(logits: logits, targets: targets, hostTargets: batch.labels, on: backend)
-        try model.backward(dLogits: try loss.backward(on: backend), on: backend)
-        let probabilities = try backend.download(loss.probabilities!)
-        let value = Double(try backend.download(lossTensor)[0])
-        if let epsilon = options.adversarialEpsilon, epsilon > 0 {
-            try adversarialStep(epsilon: epsilon, tokens: tokens, lengths: lengths, targets: targets,
-                                hostTargets: batch.labels, dropoutSeed: seed)
+        var value = 0.0, correct = 0
+        if batch.batchSize > 0 {
+            let (tokens, lengths, labeled) = try upload(batch, wordDropout: options.wordDropout)
+            guard let targets = labeled else { throw TrainingError.unlabeledBatch }
+            // Processes draw different dropout masks, as their examples differ.
+            let seed = (options.seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(globalStep) &* 1_000_003)
+                ^ (UInt64(group?.rank ?? 0) &* 0xBF58_476D_1CE4_E5B9)
+            let logits = try model.logits(tokens: tokens, lengths: lengths, dropoutSeed: seed, on: backend)
+            let lossTensor = try loss.forward(logits: logits, targets: targets, hostTargets: batch.labels, on: backend)
+            try model.backward(dLogits: try loss.backward(on: backend), on: backend)
+            let probabilities = try backend.download(loss.probabilities!)
+            value = Double(try backend.download(lossTensor)[0])
+            correct = countCorrect(probabilities, labels: batch.labels)
+            if let epsilon = options.adversarialEpsilon, epsilon > 0 {
+                try adversarialStep(epsilon: epsilon, tokens: tokens, lengths: lengths, targets: targets,
+                                    hostTargets: batch.labels, dropoutSeed: seed)
+            }
+        }
+        var figures = StepFigures(loss: value, correct: correct, examples: batch.batchSize, tokens: batch.tokenCount)
+        if let averager = gradientAverager {
+            var statistics = [Float(value * Double(batch.batchSize)), Float(correct), Float(batch.tokenCount)]
+            figures.examples = try averager.average(model.parameters, examples: batch.batchSize, statistics: &statistics,
+                                                    on: backend)
+            figures.loss = Double(statistics[0]) / Double(max(figures.examples, 1))
+            figures.correct = Int(statistics[1])
+            figures.tokens = Int(statistics[2])
         }
         // A NaN or infinity is caught before it reaches the weights: the batch is not applied.
         let trainable = model.parameters.filter(\.isTrainable)
         let normSquared = try gradientNormSquared(trainable, on: backend)
         let gradientIsFinite = try backend.download(normSquared)[0].isFinite
-        if !value.isFinite || !gradientIsFinite {
+        if !figures.loss.isFinite || !gradientIsFinite {
             try model.zeroGradients(on: backend)
-            throw NonFiniteStep(what: value.isFinite ? "the gradient's norm is NaN or infinite" : "the loss is \(value)")
+            throw NonFiniteStep(what: figures.loss.isFinite ? "the gradient's norm is NaN or infinite" : "the loss is \(figures.loss)")
         }
         if options.clipNorm > 0 {
             try clipGradients(trainable, normSquared: normSquared, maxNorm: options.clipNorm, on: backend)
@@ -94,7 +124,7 @@ public final class Trainer {
         try optimizer.step(model.parameters, learningRateScale: learningRateScale, learningRateScales: layerScales,
                            on: backend)
         globalStep += 1
-        return (value, countCorrect(probabilities, labels: batch.labels))
+        return figures
     }
 
     /// FGM (Miyato et al. 2017, as commonly applied to the embedding table): move the embedding by `epsilon`

@@ -61,19 +61,25 @@ public final class TrainingSession {
         public var test: ClassificationReport?
     }
 
+    /// Trains, evaluates and writes the run folder. In a process group (`trainer.group`) every process runs this
+    /// with the same data: each trains on its share of every batch, rank 0 validates, decides, writes the run
+    /// folder and evaluates the test split; the other processes return nil when training ends.
     @discardableResult
-    public func run(resume: Bool = false) throws -> Report {
+    public func run(resume: Bool = false) throws -> Report? {
         let options = config.training
         let parameters = trainer.model.parameters
+        let group = trainer.group.flatMap { $0.size > 1 ? $0 : nil }
+        let isRoot = group?.isRoot ?? true
         var state = CheckpointState(epoch: 0, globalStep: 0, optimizerSteps: 0, bestScore: -.greatestFiniteMagnitude, bestEpoch: 0,
                                     epochsWithoutImprovement: 0, history: [])
         if resume { state = try loadCheckpoint() }
+        if let group { try DataParallel.broadcastParameters(parameters, in: group, on: backend) }
 
         // The best weights so far stay on the device; copying them back is how early stopping restores them.
-        let best = try parameters.map { try backend.zeros($0.shape, dtype: .float32) }
+        let best = isRoot ? try parameters.map { try backend.zeros($0.shape, dtype: .float32) } : []
         func snapshot() throws { for (p, b) in zip(parameters, best) { try backend.copy(p.value, to: b) } }
         func restore() throws { for (p, b) in zip(parameters, best) { try backend.copy(b, to: p.value) } }
-        if resume {
+        if resume && isRoot {
             if FileManager.default.fileExists(atPath: runFolder.model.path) {
                 let current = try parameters.map { try backend.download($0.value) }
                 try ModelWeights.load(into: parameters, from: runFolder.model, on: backend)
@@ -84,11 +90,14 @@ public final class TrainingSession {
             }
         }
 
-        let batcher = BucketBatcher(lengths: train.lengths, batchSize: options.batchSize, seed: options.seed)
+        // In a group, the batch size is each process's: a step's batch holds that many per process, and
+        // process r trains on its r-th share (as one process would on the whole batch).
+        let processes = group?.size ?? 1
+        let batcher = BucketBatcher(lengths: train.lengths, batchSize: options.batchSize * processes, seed: options.seed)
         let stepsPerEpoch = batcher.batchIndices(epoch: 0).count
         let totalSteps = stepsPerEpoch * options.epochs
-        let validBatches = valid.map { evaluationBatches($0) }
-        if state.epoch == 0 { try? FileManager.default.removeItem(at: runFolder.metrics) }
+        let validBatches = isRoot ? valid.map { evaluationBatches($0) } : nil
+        if state.epoch == 0 && isRoot { try? FileManager.default.removeItem(at: runFolder.metrics) }
 
         var epoch = state.epoch
         while epoch < options.epochs {
@@ -99,9 +108,20 @@ public final class TrainingSession {
                     log("epoch \(epoch): training \(trainable) of \(groups) layer groups (head first)")
                 }
             }
-            let batches = batcher.batches(epoch: epoch, sequences: train.sequences, labels: train.labels)
+            let batches = batcher.batchIndices(epoch: epoch).map { indices in
+                let share = group.map { DataParallel.share(of: indices.count, perProcess: options.batchSize, rank: $0.rank) }
+                return Batch(indices: share.map { Array(indices[$0]) } ?? indices, sequences: train.sequences, labels: train.labels)
+            }
             let skippedBefore = trainer.skippedBatches
-            let stats = try trainer.trainEpoch(batches, epoch: epoch, totalSteps: totalSteps, progress: progress)
+            let stats = try trainer.trainEpoch(batches, epoch: epoch, totalSteps: totalSteps, progress: isRoot ? progress : nil)
+            guard isRoot else {
+                // Rank 0 validates and decides; the others wait for its word on stopping.
+                var decision: [Float] = [0]
+                try group!.broadcast(&decision, from: 0)
+                state.epoch = epoch
+                if decision[0] != 0 { break }
+                continue
+            }
             var metrics = EpochMetrics(epoch: epoch, trainLoss: stats.loss, trainAccuracy: stats.accuracy, validLoss: nil,
                                        validAccuracy: nil, learningRate: stats.learningRate, seconds: stats.seconds,
                                        tokensPerSecond: Double(stats.tokens) / max(stats.seconds, 1e-9))
@@ -135,11 +155,17 @@ public final class TrainingSession {
             state.globalStep = trainer.globalStep
             state.optimizerSteps = trainer.optimizer.stepCount
             try saveCheckpoint(state)
-            if options.patience > 0, state.epochsWithoutImprovement >= options.patience {
+            let stop = options.patience > 0 && state.epochsWithoutImprovement >= options.patience
+            if let group {
+                var decision: [Float] = [stop ? 1 : 0]
+                try group.broadcast(&decision, from: 0)
+            }
+            if stop {
                 log("early stopping: no better \(options.monitor.description) for \(options.patience) epochs; best was epoch \(state.bestEpoch)")
                 break
             }
         }
+        guard isRoot else { return nil }
 
         try restore()
         let seconds = state.history.map(\.seconds)
@@ -199,7 +225,8 @@ public final class TrainingSession {
 
     private func loadCheckpoint() throws -> CheckpointState {
         let state = try Checkpoint.load(CheckpointState.self, into: trainer.model.parameters, optimizer: trainer.optimizer,
-                                        stepCount: \.optimizerSteps, from: runFolder.checkpoint, on: backend)
+                                        stepCount: \.optimizerSteps, from: runFolder.checkpoint, in: trainer.group,
+                                        on: backend)
         trainer.globalStep = state.globalStep
         log("resuming after epoch \(state.epoch) (step \(state.globalStep)), best \(config.training.monitor.description) \(String(format: "%.4f", config.training.monitor.figure(state.bestScore))) at epoch \(state.bestEpoch)")
         return state

@@ -12,12 +12,15 @@ final class CPUWorkerPool: @unchecked Sendable {
     /// One pool per process: several backends must not oversubscribe the cores.
     static let shared = CPUWorkerPool(threadCount: defaultThreadCount())
 
-    /// `RECUR_CPU_THREADS` if set, else the number of active processors.
+    /// `RECUR_CPU_THREADS` if set, else the active processors shared among the MPI processes on this host
+    /// (mpirun says how many it started here), so that ranks on one machine do not oversubscribe it.
     static func defaultThreadCount() -> Int {
-        if let text = ProcessInfo.processInfo.environment["RECUR_CPU_THREADS"], let count = Int(text), count > 0 {
+        let environment = ProcessInfo.processInfo.environment
+        if let text = environment["RECUR_CPU_THREADS"], let count = Int(text), count > 0 {
             return count
         }
-        return max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let processesHere = (environment["OMPI_COMM_WORLD_LOCAL_SIZE"] ?? environment["MPI_LOCALNRANKS"]).flatMap { Int($0) } ?? 1
+        return max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, processesHere))
     }
 
     let threadCount: Int
