@@ -18,7 +18,7 @@ cp .build-package/release/recur dist/recur
 strip dist/recur
 
 # What it links: the C runtime and libOpenCL.so.1, nothing of Swift's.
-allowed='^(linux-vdso\.so|libOpenCL\.so\.1|libc\.so\.6|libm\.so\.6|libstdc\+\+\.so\.6|libgcc_s\.so\.1|ld-linux-x86-64\.so\.2|/lib64/ld-linux-x86-64\.so\.2)$'
+allowed='^(linux-vdso\.so\.1|libOpenCL\.so\.1|libc\.so\.6|libm\.so\.6|libstdc\+\+\.so\.6|libgcc_s\.so\.1|/lib64/ld-linux-x86-64\.so\.2)$'
 needed=$(ldd dist/recur | awk '{print $1}')
 unexpected=$(echo "$needed" | grep -Ev "$allowed" || true)
 if [ -n "$unexpected" ]; then

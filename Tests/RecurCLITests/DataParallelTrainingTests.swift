@@ -57,7 +57,7 @@ struct DataParallelTrainingTests {
         let single = try RecurExecutable.run(flags + ["--batch-size", "16", "--out", "single"], in: folder)
         #expect(single.status == 0, "\(single.output)")
         let log = folder.appending(path: "pair.log")
-        let mpirun = try RecurExecutable.start(MPI.mpirun!, MPI.arguments(flags + ["--batch-size", "8", "--out", "pair"]),
+        let mpirun = try RecurExecutable.start(try #require(MPI.mpirun), MPI.arguments(flags + ["--batch-size", "8", "--out", "pair"]),
                                                in: folder, log: log, environment: MPI.environment)
         let checkpoint = folder.appending(path: "pair/checkpoint.safetensors")
         let deadline = Date().addingTimeInterval(120)
@@ -91,6 +91,10 @@ struct DataParallelTrainingTests {
     }
 }
 
+struct MissingMPI: Error, CustomStringConvertible {
+    var description: String { "RECUR_REQUIRE_MPI=1 but mpirun is not on PATH (apt-get install openmpi-bin libopenmpi-dev)" }
+}
+
 /// mpirun as the tests start it: two processes on however many cores there are, allowed as root (CI).
 enum MPI {
     static let mpirun = RecurExecutable.onPath("mpirun")
@@ -103,13 +107,13 @@ enum MPI {
     }
 
     static func run(_ recurArguments: [String], in folder: URL) throws -> (status: Int32, output: String) {
-        try RecurExecutable.run(arguments(recurArguments), executable: try #require(mpirun, "mpirun is not on PATH"), in: folder,
-                                environment: environment)
+        guard let mpirun else { throw MissingMPI() }
+        return try RecurExecutable.run(arguments(recurArguments), executable: mpirun, in: folder, environment: environment)
     }
 
     /// A scratch folder holding reviews.tsv, after checking that mpirun and recur are there.
     static func prepare(_ name: String) throws -> URL {
-        _ = try #require(mpirun, "RECUR_REQUIRE_MPI=1 but mpirun is not on PATH (apt-get install openmpi-bin libopenmpi-dev)")
+        guard mpirun != nil else { throw MissingMPI() }
         try #require(RecurExecutable.isBuilt, "\(RecurExecutable.url.path) is missing: build it first (swift build --product recur; scripts/test.sh does)")
         let folder = try RecurExecutable.scratchFolder(name)
         try SyntheticReviews.write(to: folder.appending(path: "reviews.tsv"))

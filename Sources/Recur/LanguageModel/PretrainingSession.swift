@@ -91,8 +91,9 @@ public final class PretrainingSession {
         let isRoot = group?.isRoot ?? true
         var state = CheckpointState(epoch: 0, windowsDone: 0, globalStep: 0, optimizerSteps: 0, bestLoss: .greatestFiniteMagnitude,
                                     bestEpoch: 0, history: [], lossCurve: [])
+        var carriedState: [String: SafeTensors.Entry] = [:]
         if resume {
-            state = try loadCheckpoint()
+            (state, carriedState) = try loadCheckpoint()
         } else if isRoot {
             try? FileManager.default.removeItem(at: runFolder.metrics)
         }
@@ -112,6 +113,7 @@ public final class PretrainingSession {
             let windows = BPTTWindows(stream: train.stream(shuffleSeed: options.seed &+ UInt64(epoch)), batchSize: streamRows,
                                       bptt: options.bptt)
             var modelState = try trainer.model.zeroState(batch: batch, on: backend)
+            if state.windowsDone > 0 { try restoreCarriedState(carriedState, into: &modelState, processes: streamRows / batch) }
             let start = DispatchTime.now().uptimeNanoseconds
             var lossSum = 0.0, tokens = 0, factor: Float = 1
             var stretch = (loss: 0.0, steps: 0)
@@ -154,7 +156,7 @@ public final class PretrainingSession {
                     midEpoch.windowsDone = index + 1
                     midEpoch.globalStep = trainer.globalStep
                     midEpoch.optimizerSteps = trainer.optimizer.stepCount
-                    try saveCheckpoint(midEpoch)
+                    try saveCheckpoint(midEpoch, carrying: group == nil ? modelState : nil)
                 }
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
@@ -173,7 +175,7 @@ public final class PretrainingSession {
                 metrics.validPerplexity = exp(loss)
             }
             state.history.append(metrics)
-            try MetricsLog.append(metrics, to: runFolder.metrics)
+            try MetricsLog.write(state.history, to: runFolder.metrics)
             let score = metrics.validLoss ?? -Double(epoch)
             let improved = score < state.bestLoss
             if improved {
@@ -231,17 +233,39 @@ public final class PretrainingSession {
         return line + (improved ? "  *" : "")
     }
 
-    private func saveCheckpoint(_ state: CheckpointState) throws {
-        try Checkpoint.save(trainer.model.parameters, optimizer: trainer.optimizer, state: state, to: runFolder.checkpoint,
-                            on: backend)
+    /// A mid-epoch checkpoint carries the recurrent state, so that a resumed run continues exactly as an
+    /// uninterrupted one would (in a process group each process holds other rows' state: those restart at zero).
+    private func saveCheckpoint(_ state: CheckpointState, carrying modelState: LanguageModel.State? = nil) throws {
+        var extra: [String: Tensor] = [:]
+        if let modelState {
+            extra[Self.carriedHidden] = modelState.hidden
+            extra[Self.carriedCell] = modelState.cell
+        }
+        try Checkpoint.save(trainer.model.parameters, optimizer: trainer.optimizer, state: state, extra: extra,
+                            to: runFolder.checkpoint, on: backend)
     }
 
-    private func loadCheckpoint() throws -> CheckpointState {
-        let state = try Checkpoint.load(CheckpointState.self, into: trainer.model.parameters, optimizer: trainer.optimizer,
+    private static let carriedHidden = "carried_state.hidden", carriedCell = "carried_state.cell"
+
+    private func restoreCarriedState(_ saved: [String: SafeTensors.Entry], into modelState: inout LanguageModel.State,
+                                     processes: Int) throws {
+        guard processes == 1, let hidden = saved[Self.carriedHidden], hidden.shape == modelState.hidden.shape else {
+            log("the recurrent state restarts from zero" + (processes > 1 ? " (several processes)" : " (the checkpoint has none)"))
+            return
+        }
+        try backend.write(hidden.values, to: modelState.hidden)
+        if let cell = modelState.cell {
+            guard let saved = saved[Self.carriedCell], saved.shape == cell.shape else { return }
+            try backend.write(saved.values, to: cell)
+        }
+    }
+
+    private func loadCheckpoint() throws -> (CheckpointState, [String: SafeTensors.Entry]) {
+        let (state, extra) = try Checkpoint.load(CheckpointState.self, into: trainer.model.parameters, optimizer: trainer.optimizer,
                                         stepCount: \.optimizerSteps, from: runFolder.checkpoint, in: trainer.group,
                                         on: backend)
         trainer.globalStep = state.globalStep
-        log("resuming after epoch \(state.epoch), window \(state.windowsDone) (step \(state.globalStep)); the recurrent state restarts from zero")
-        return state
+        log("resuming after epoch \(state.epoch), window \(state.windowsDone) (step \(state.globalStep))")
+        return (state, extra)
     }
 }

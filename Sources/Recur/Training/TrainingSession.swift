@@ -131,7 +131,7 @@ public final class TrainingSession {
                 metrics.validAccuracy = predictions.accuracy
             }
             state.history.append(metrics)
-            try MetricsLog.append(metrics, to: runFolder.metrics)
+            try MetricsLog.write(state.history, to: runFolder.metrics)
             try TrainingCurves.svg(state.history, title: "Recur: \(config.model.architectureName) on \(backend.name)")
                 .write(to: runFolder.curves, atomically: true, encoding: .utf8)
 
@@ -224,7 +224,7 @@ public final class TrainingSession {
     }
 
     private func loadCheckpoint() throws -> CheckpointState {
-        let state = try Checkpoint.load(CheckpointState.self, into: trainer.model.parameters, optimizer: trainer.optimizer,
+        let (state, _) = try Checkpoint.load(CheckpointState.self, into: trainer.model.parameters, optimizer: trainer.optimizer,
                                         stepCount: \.optimizerSteps, from: runFolder.checkpoint, in: trainer.group,
                                         on: backend)
         trainer.globalStep = state.globalStep
