@@ -22,6 +22,14 @@ let mpiTargets: [Target] = withMPI ? [
 ] : []
 let mpiDependencies: [Target.Dependency] = withMPI ? ["RecurMPI"] : []
 
+// scripts/fuzz.sh: libFuzzer entry points for the file readers, built only with RECUR_FUZZ=1 (and
+// -Xswiftc -sanitize=fuzzer, whose runtime supplies main).
+let fuzzTargets: [Target] = Context.environment["RECUR_FUZZ"] == "1" ? [
+    .systemLibrary(name: "CLibFuzzer"),
+    .executableTarget(name: "RecurFuzz", dependencies: ["Recur", "RecurText", "CLibFuzzer"],
+                      swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
+] : []
+
 let package = Package(
     name: "Recur",
     platforms: [.macOS(.v15)],
@@ -97,6 +105,6 @@ let package = Package(
         // Whole `recur` processes: mpirun, kills and resumes, exit codes (the binary is built beside the tests).
         .testTarget(name: "RecurCLITests", dependencies: ["Recur", "RecurText"]),
         .testTarget(name: "RecurONNXTests", dependencies: ["RecurONNX", "Recur", "RecurCore", "RecurText"]),
-    ] + mpiTargets,
+    ] + mpiTargets + fuzzTargets,
     swiftLanguageModes: [.v5]
 )
