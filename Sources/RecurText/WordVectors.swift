@@ -71,6 +71,15 @@ public struct WordVectors: Equatable, Sendable {
     ///
     /// Errors name the file and line: a wrong number of values, a value that is not a finite number, a
     /// header that disagrees with the vectors, undecodable text, an empty file or one without vectors.
+    /// Far above any published vectors (word2vec, GloVe and fastText have 300): a larger dimension is a
+    /// corrupt header or line, which would otherwise ask for a vocabulary-sized table of that many floats (a
+    /// trap for 10^16; found by scripts/fuzz.sh).
+    public static let largestDimension = 65_536
+
+    private static func tooLarge(_ dimension: Int) -> String {
+        "a dimension of \(dimension) is beyond \(largestDimension): not word vectors, or a corrupt header"
+    }
+
     public static func load(path: String, for vocabulary: Vocabulary, encoding: TextEncoding = .utf8) throws -> WordVectors {
         var lines = try DecodedLineReader(path: path, encoding: encoding)
         var ids: [String: Int] = [:]
@@ -97,18 +106,22 @@ public struct WordVectors: Equatable, Sendable {
                     throw TextDataError(
                         file: path, line: line.number, "header \"\(text)\" is not \"COUNT DIM\" with a positive dimension")
                 }
+                guard declared <= Self.largestDimension else {
+                    throw TextDataError(file: path, line: line.number, Self.tooLarge(declared))
+                }
                 header = (count, line.number)
                 dimension = declared
-                values = [Float](repeating: 0, count: vocabulary.count * dimension)
-                continue
+                continue  // the table is sized at the first vector, which must then have this many values
             }
             if dimension == 0 {
                 guard fields.count > 1 else {
                     throw TextDataError(file: path, line: line.number, "a token without values (expected a token, then its vector)")
                 }
+                guard fields.count - 1 <= Self.largestDimension else {
+                    throw TextDataError(file: path, line: line.number, Self.tooLarge(fields.count - 1))
+                }
                 dimension = fields.count - 1
                 dimensionLine = line.number
-                values = [Float](repeating: 0, count: vocabulary.count * dimension)
             }
 
             // Split into token and values; extra leading fields belong to a token with spaces unless they
@@ -122,6 +135,9 @@ public struct WordVectors: Equatable, Sendable {
                     "\(fields.count - 1) values, expected \(dimension) (the dimension set by \(origin))")
             }
             vectorsInFile += 1
+            if values.isEmpty {  // sized once a line has shown the dimension
+                values = [Float](repeating: 0, count: vocabulary.count * dimension)
+            }
             let token =
                 isSpacedToken
                 ? (0..<tokenFieldCount).map { String(fields[$0]) }.joined(separator: " ")

@@ -131,6 +131,18 @@ import Testing
         #expect(textDataError { _ = try WordVectors.load(path: zero, for: try vocabulary(["the"])) }?.line == 1)
     }
 
+    /// Found by scripts/fuzz.sh: a header's dimension was believed and a vocabulary-sized table of that many
+    /// floats allocated (a trap for 10^16).
+    @Test func anAbsurdDimensionIsAnErrorNotAnAllocation() throws {
+        let dir = try TempDirectory()
+        let path = try dir.write("absurd.vec", "1 40000000000000000\nthe 1 2 3\n")
+        let error = textDataError { _ = try WordVectors.load(path: path, for: try vocabulary(["the"])) }
+        #expect(error?.line == 1)
+        #expect(error?.message == "a dimension of 40000000000000000 is beyond 65536: not word vectors, or a corrupt header")
+        let wide = try dir.write("wide.vec", "the " + Array(repeating: "1", count: 70_000).joined(separator: " ") + "\n")
+        #expect(textDataError { _ = try WordVectors.load(path: wide, for: try vocabulary(["the"])) }?.line == 1)
+    }
+
     @Test func tokensWithSpacesAsInGlove840B() throws {
         let dir = try TempDirectory()
         let path = try dir.write("glove.840B.txt", "good 1 2\n. . . 3 4\nno\u{A0}break 5 6\n")
