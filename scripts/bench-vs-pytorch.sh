@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Recur against PyTorch (CPU, 2 threads) on the same classifier and synthetic batches, side by side:
 # LSTM and GRU at hidden 256 and LSTM at hidden 512 (V 20000, E 128, B 64, T 64, Adam). Prints tokens/s,
-# peak RSS and Recur/PyTorch ratios for each Recur device given (default: cpu and opencl), medians over rounds.
+# peak RSS and Recur/PyTorch ratios for each Recur device given (default: cpu and opencl), medians over rounds;
+# int8 inference (recur's --int8 on the CPU backend, PyTorch's quantize_dynamic) beside fp32 and each other.
 # PyTorch is installed with pip into a scratch venv ($RECUR_BENCH_VENV, default /tmp/recur-bench-venv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,8 +19,8 @@ swift build -c release --product recur >&2
 recur=.build/release/recur
 
 configs=("--cell lstm --hidden 256" "--cell gru --hidden 256" "--cell lstm --hidden 512")
-printf "| config | runner | train tokens/s | inference tokens/s | peak RSS MiB | train ratio | inference ratio |\n"
-printf "|---|---|---|---|---|---|---|\n"
+printf "| config | runner | train tokens/s | inference tokens/s | peak RSS MiB | train ratio | inference ratio | int8 inference tokens/s | int8 / fp32 | int8 ratio |\n"
+printf "|---|---|---|---|---|---|---|---|---|---|\n"
 # Rounds alternate the runners, so that a slow phase of a shared machine hits them alike; each figure is the
 # median over the rounds ($RECUR_BENCH_ROUNDS, default 3).
 rounds="${RECUR_BENCH_ROUNDS:-3}"
@@ -40,9 +41,14 @@ runners = list(dict.fromkeys(row["device"] for row in rows))
 def median(device, key):
     return statistics.median(row[key] for row in rows if row["device"] == device)
 torch_train, torch_infer = median(runners[0], "train_tokens_per_s"), median(runners[0], "inference_tokens_per_s")
+torch_int8 = median(runners[0], "int8_inference_tokens_per_s")
 for device in runners:
     train, infer = median(device, "train_tokens_per_s"), median(device, "inference_tokens_per_s")
+    # int8 (PyTorch's quantize_dynamic, recur's --int8) where the runner has it: the CPU backend and PyTorch.
+    has_int8 = all("int8_inference_tokens_per_s" in row for row in rows if row["device"] == device)
+    int8 = median(device, "int8_inference_tokens_per_s") if has_int8 else None
+    int8_cells = f"{int8:,.0f} | {int8 / infer:.2f}x | {int8 / torch_int8:.2f}x" if int8 else "- | - | -"
     print(f"| {config} | {device} | {train:,.0f} | {infer:,.0f} | {median(device, 'peak_rss_mib'):.0f} | "
-          f"{train / torch_train:.2f}x | {infer / torch_infer:.2f}x |")
+          f"{train / torch_train:.2f}x | {infer / torch_infer:.2f}x | {int8_cells} |")
 PY
 done

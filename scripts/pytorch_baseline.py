@@ -2,7 +2,7 @@
 """PyTorch's side of `scripts/bench-vs-pytorch.sh`: the classifier of `recur bench train`, timed the same way.
 
 Embedding(V, E) -> LSTM/GRU(E, H) -> last state -> Linear(H, 2), cross-entropy, Adam, synthetic token ids,
-batch B x T. Prints one JSON object: train and inference tokens/s and peak RSS.
+batch B x T. Prints one JSON object: train, inference and int8 inference (quantize_dynamic) tokens/s and peak RSS.
 """
 import argparse
 import json
@@ -69,11 +69,21 @@ def main():
             torch.softmax(model(batches[i % len(batches)][0]), dim=1).numpy()
         inference_seconds = time.perf_counter() - start
 
+        # PyTorch's int8 twin: dynamic quantization of the recurrent and linear layers (fbgemm), timed alike.
+        quantized = torch.ao.quantization.quantize_dynamic(
+            model, {torch.nn.LSTM, torch.nn.GRU, torch.nn.Linear}, dtype=torch.qint8)
+        quantized(batches[0][0])
+        start = time.perf_counter()
+        for i in range(inference_steps):
+            torch.softmax(quantized(batches[i % len(batches)][0]), dim=1).numpy()
+        int8_seconds = time.perf_counter() - start
+
     print(json.dumps({
         "device": f"pytorch {torch.__version__} cpu, {args.threads} threads",
         "cell": args.cell, "hidden": args.hidden,
         "train_tokens_per_s": int(tokens_per_batch * args.steps / train_seconds),
         "inference_tokens_per_s": int(tokens_per_batch * inference_steps / inference_seconds),
+        "int8_inference_tokens_per_s": int(tokens_per_batch * inference_steps / int8_seconds),
         "peak_rss_mib": int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }))
 

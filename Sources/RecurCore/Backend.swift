@@ -68,6 +68,11 @@ public protocol Backend: AnyObject {
     /// `gemm` with a prepared op(B).
     func gemm(_ transA: Transpose, m: Int, alpha: Float, a: MatrixView, b: PreparedGEMMOperand, beta: Float, c: MatrixView) throws
 
+    /// op(B) quantized to int8 for dynamically quantized inference (PyTorch's `quantize_dynamic`): `gemm` with
+    /// it quantizes A per row on the fly and multiplies in integers. Only `transA == .none`. Backends without
+    /// an int8 GEMM throw `BackendError.unsupported`.
+    func prepareInt8GEMMOperand(_ b: MatrixView, _ transB: Transpose, k: Int, n: Int) throws -> PreparedGEMMOperand
+
     /// `matrix[r, c] += vector[c]` for a `[rows, cols]` matrix and a `[cols]` vector (bias add).
     func addRowVector(_ vector: Tensor, to matrix: Tensor) throws
     /// `vector[c] (+)= sum over r of matrix[r, c]` (bias gradient).
@@ -258,6 +263,10 @@ extension Backend {
     public func gemm(_ transA: Transpose, m: Int, alpha: Float, a: MatrixView, b: PreparedGEMMOperand, beta: Float, c: MatrixView) throws {
         try gemm(transA, b.transposed, m: m, n: b.n, k: b.k, alpha: alpha, a: a, b: b.view, beta: beta, c: c)
     }
+
+    public func prepareInt8GEMMOperand(_ b: MatrixView, _ transB: Transpose, k: Int, n: Int) throws -> PreparedGEMMOperand {
+        throw BackendError.unsupported("int8 inference runs on the CPU backend (--device cpu); \(name) has no int8 GEMM")
+    }
 }
 
 public enum PoolMode: String, Sendable, CaseIterable {
@@ -281,6 +290,8 @@ public enum BackendError: Error, CustomStringConvertible {
     case buildFailed(program: String, device: String, log: String)
     case noDevice(String)
     case invalidArgument(String)
+    /// The backend does not offer what was asked of it (int8 GEMMs on OpenCL).
+    case unsupported(String)
 
     /// The device (or the host behind it) ran out of memory: CL_MEM_OBJECT_ALLOCATION_FAILURE,
     /// CL_OUT_OF_RESOURCES or CL_OUT_OF_HOST_MEMORY.
@@ -295,6 +306,7 @@ public enum BackendError: Error, CustomStringConvertible {
         case let .buildFailed(program, device, log): return "OpenCL program '\(program)' failed to build for \(device):\n\(log)"
         case let .noDevice(message): return message
         case let .invalidArgument(message): return message
+        case let .unsupported(message): return message
         }
     }
 }

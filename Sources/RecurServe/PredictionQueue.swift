@@ -79,19 +79,22 @@ public final class PredictionQueue: Service, @unchecked Sendable {
     private var stopping = false
     /// Workers running a pass or a reload.
     private var busyWorkers = 0
+    private let int8: Bool
     private var finishedWorkers = 0
     private var onWorkerFinished: [CheckedContinuation<Void, Never>] = []
 
     /// Loads every `(name, folder)` on each backend, in order (the first model is the default), and starts one
     /// worker per backend.
+    /// `int8`: every model (and every reload) runs int8 weights.
     public init(models folders: [(name: String, folder: RunFolder)], backends: [Backend], limits: ServeLimits = ServeLimits(),
-                metrics: ServeMetrics = ServeMetrics()) throws {
+                metrics: ServeMetrics = ServeMetrics(), int8: Bool = false) throws {
         precondition(!backends.isEmpty && !folders.isEmpty)
         self.backends = backends
+        self.int8 = int8
         self.limits = limits
         self.metrics = metrics
         for (name, folder) in folders {
-            let model = try ServedModel(name: name, folder: folder, on: backends)
+            let model = try ServedModel(name: name, folder: folder, int8: int8, on: backends)
             models[name] = model
             modelOrder.append(name)
             metrics.modelLoaded(model)
@@ -350,7 +353,7 @@ public final class PredictionQueue: Service, @unchecked Sendable {
                     let old = try model(named: name)
                     let fresh: ServedModel
                     do {
-                        fresh = try ServedModel(name: name, folder: old.folder, generation: old.generation + 1, on: backends)
+                        fresh = try ServedModel(name: name, folder: old.folder, generation: old.generation + 1, int8: int8, on: backends)
                     } catch {
                         metrics.reloaded(name, succeeded: false)
                         throw PredictionQueueError.reloadFailed(model: name, reason: "\(error)", servingGeneration: old.generation)

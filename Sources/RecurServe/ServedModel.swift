@@ -22,10 +22,14 @@ public final class ServedModel: @unchecked Sendable {
 
     public var labels: [String] { config.labels.names }
 
-    /// Loads `folder` onto each of `backends`, none of which may be computing meanwhile.
-    public init(name: String, folder: RunFolder, generation: Int = 1, on backends: [Backend]) throws {
+    /// Whether the replicas run int8 weights (`recur serve --int8`).
+    public let isInt8: Bool
+
+    /// Loads `folder` onto each of `backends`, none of which may be computing meanwhile; `int8` quantizes it.
+    public init(name: String, folder: RunFolder, generation: Int = 1, int8: Bool = false, on backends: [Backend]) throws {
         precondition(!backends.isEmpty)
-        let loaded = try backends.map { try folder.loadClassifier(on: $0) }
+        let loaded = try backends.map { try folder.loadClassifier(on: $0, int8: int8) }
+        isInt8 = int8
         self.name = name
         self.folder = folder
         self.generation = generation
@@ -56,6 +60,10 @@ public final class ServedModel: @unchecked Sendable {
     /// `label`, else the predicted one.
     public func explain(_ texts: [String], method: AttributionMethod, steps: Int?, label: String?,
                         replica: Int = 0) throws -> [ExplainedText] {
+        // Attributions take gradients, which an int8 model does not have.
+        if isInt8 {
+            throw PredictionQueueError.unexplainable("model '\(name)' is served in int8 (--int8); explanations need its fp32 weights: serve it without --int8")
+        }
         let (trainer, _) = replicas[replica]
         var explainer = try Explainer(RunFolder.LoadedClassifier(config: config, encoder: encoder, model: trainer.model),
                                       on: trainer.backend)

@@ -8,12 +8,15 @@ struct DeviceOption: ParsableArguments {
     @Option(name: .long, help: "auto | cpu | opencl | opencl:N (default: $RECUR_DEVICE or auto)")
     var device: String?
 
-    /// The chosen backend and a sentence saying why it was chosen.
-    func makeBackend() throws -> (backend: Backend, reason: String) {
+    /// The chosen backend and a sentence saying why it was chosen. `int8`: the run multiplies in int8, which
+    /// only the CPU backend does, so `auto` takes it.
+    func makeBackend(int8: Bool = false) throws -> (backend: Backend, reason: String) {
         let choice = device ?? ProcessInfo.processInfo.environment["RECUR_DEVICE"] ?? "auto"
         switch choice {
         case "cpu":
             return (CPUBackend(), "CPU backend, as asked")
+        case "auto" where int8:
+            return (CPUBackend(), "CPU backend (auto: int8 inference runs on the CPU)")
         case "auto":
             switch OpenCLDiscovery.devices() {
             case let .success(devices):
@@ -42,3 +45,4 @@ struct DeviceOption: ParsableArguments {
         }
     }
 }
+

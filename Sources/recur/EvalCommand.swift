@@ -20,16 +20,18 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "Print the report as JSON.") var json = false
     @OptionGroup(title: "Reading") var reader: ReaderOptions
     @OptionGroup var device: DeviceOption
+    @OptionGroup var precision: Int8Option
 
     func validate() throws {
         if (data == nil) == classFiles.isEmpty { throw ValidationError("give the data with --data FILE or --class LABEL=FILE") }
+        if explain && precision.int8 { throw ValidationError("--explain takes gradients, which an int8 model does not have: leave out --int8") }
         if explain && errors == nil { throw ValidationError("--explain writes the misclassified texts: give --errors FILE.html too") }
     }
 
     func run() throws {
-        let (backend, reason) = try device.makeBackend()
+        let (backend, reason) = try device.makeBackend(int8: precision.int8)
         log("device: \(backend.name) — \(reason)")
-        let loaded = try RunFolder(model).loadClassifier(on: backend)
+        let loaded = try RunFolder(model).loadClassifier(on: backend, int8: precision.int8)
         let source: LabeledDataSource = classFiles.isEmpty
             ? try reader.source(for: data!) : .classFiles(try classFiles.map { try ClassFile(argument: $0) })
         let examples = try reader.read(source, name: "data", knownLabels: loaded.config.labels)

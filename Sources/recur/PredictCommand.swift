@@ -14,15 +14,16 @@ struct PredictCommand: ParsableCommand {
     @Option(help: "A file with one text per line, or - for standard input.") var input: String?
     @Flag(help: "One JSON object per line: text, label, probabilities.") var json = false
     @OptionGroup var device: DeviceOption
+    @OptionGroup var precision: Int8Option
 
     func validate() throws {
         if texts.isEmpty && input == nil { throw ValidationError("give texts as arguments, or --input FILE (or - for standard input)") }
     }
 
     func run() throws {
-        let (backend, reason) = try device.makeBackend()
+        let (backend, reason) = try device.makeBackend(int8: precision.int8)
         log("device: \(backend.name) — \(reason)")
-        let loaded = try RunFolder(model).loadClassifier(on: backend)
+        let loaded = try RunFolder(model).loadClassifier(on: backend, int8: precision.int8)
         let allTexts = try commandTexts(texts, input: input, toDo: "predict")
         let sequences = allTexts.map { loaded.encoder.encode($0).ids }
         let progressLine = ProgressLine()

@@ -35,6 +35,7 @@ struct ServeCommand: AsyncParsableCommand {
         """)
     var workers: Int?
     @OptionGroup var device: DeviceOption
+    @OptionGroup var precision: Int8Option
 
     func validate() throws {
         if models.isEmpty { throw ValidationError("give at least one --model RUN or --model NAME=RUN") }
@@ -76,7 +77,7 @@ struct ServeCommand: AsyncParsableCommand {
         limits.maxTextsPerRequest = maxTexts
         limits.maxTextCharacters = maxTextCharacters
         limits.maxQueuedTexts = maxQueue
-        let (backend, reason) = try device.makeBackend()
+        let (backend, reason) = try device.makeBackend(int8: precision.int8)
         var backends = [backend]
         if let cpu = backend as? CPUBackend {
             let count = workers ?? ProcessInfo.processInfo.activeProcessorCount
@@ -87,7 +88,7 @@ struct ServeCommand: AsyncParsableCommand {
             backends += try (1..<count).map { _ in try device.makeBackend().backend }
         }
         log("device: \(backends[0].name) — \(reason); \(backends.count) worker\(backends.count == 1 ? "" : "s")")
-        let queue = try PredictionQueue(models: try namedFolders(), backends: backends, limits: limits)
+        let queue = try PredictionQueue(models: try namedFolders(), backends: backends, limits: limits, int8: precision.int8)
         for model in queue.currentModels {
             log("model \(model.name): \(model.folder.url.path) (\(model.labels.joined(separator: ", ")); " +
                 model.config.model.architectureName + (model.config.model.encoder == .recurrent

@@ -70,13 +70,25 @@ struct TrainBench: ParsableCommand {
         let trainRate = tokensPerBatch * Double(steps) / trainSeconds
         let inferenceRate = tokensPerBatch * Double(inferenceSteps) / inferenceSeconds
         let rssMiB = Double(peakResidentBytes()) / 1_048_576
+        // The same pass with int8 weights (`predict --int8`), where the backend has an int8 GEMM; the model
+        // trains no more, so it can be quantized now.
+        var int8Rate: Double?
+        if backend is CPUBackend {
+            try model.quantizeForInference(on: backend)
+            _ = try trainer.predict(Array(batches.prefix(1)))
+            int8Rate = tokensPerBatch * Double(inferenceSteps) / (try time { _ = try trainer.predict(inferenceBatches) })
+        }
         if json {
-            print("{\"device\": \"\(backend.name)\", \"cell\": \"\(cell)\", \"hidden\": \(hidden), \"train_tokens_per_s\": \(Int(trainRate)), \"inference_tokens_per_s\": \(Int(inferenceRate)), \"peak_rss_mib\": \(Int(rssMiB))}")
+            let int8Field = int8Rate.map { ", \"int8_inference_tokens_per_s\": \(Int($0))" } ?? ""
+            print("{\"device\": \"\(backend.name)\", \"cell\": \"\(cell)\", \"hidden\": \(hidden), \"train_tokens_per_s\": \(Int(trainRate)), \"inference_tokens_per_s\": \(Int(inferenceRate))\(int8Field), \"peak_rss_mib\": \(Int(rssMiB))}")
         } else {
             print("\(cell) V\(vocab) E\(embeddingDim) H\(hidden) B\(batchSize) T\(seqLen), Adam, on \(backend.name)")
             print(String(format: "train:     %8.0f tokens/s  (%.1f ms/step)", trainRate, trainSeconds / Double(steps) * 1000))
             print(String(format: "inference: %8.0f tokens/s  (%.1f ms/batch)", inferenceRate, inferenceSeconds / Double(inferenceSteps) * 1000))
-            print(String(format: "peak RSS:  %8.0f MiB", rssMiB))
+            if let int8Rate {
+                print(String(format: "int8:      %8.0f tokens/s  (%.2fx fp32; --int8)", int8Rate, int8Rate / inferenceRate))
+            }
+            print(String(format: "peak RSS:  %8.0f MiB (before int8)", rssMiB))
         }
     }
 }

@@ -25,13 +25,24 @@ public struct InputProjectionTable {
         firstLayer.reduce(0) { $0 + vocabularySize * $1.cell.gateCount * $1.hiddenSize * MemoryLayout<Float>.size }
     }
 
-    /// Layer 0's input projections `[T, B, G]` per direction for time-major `tokens` `[T, B]`.
-    public func gather(_ tokens: Tensor, on backend: Backend) throws -> [Tensor] {
-        try directions.map { table in
-            let gates = try backend.uninitialized(tokens.shape + [table.columns], dtype: .float32)
-            try backend.embeddingForward(weight: table, tokens: tokens.reshaped([tokens.count]),
-                                         output: gates.reshaped([tokens.count, table.columns]))
-            return gates
-        }
+    /// Layer 0's input projections for time-major `tokens` `[T, B]`, one direction's table, gathered step by
+    /// step as the recurrence reads them.
+    public func input(_ tokens: Tensor, direction: Int) -> GatheredInput {
+        GatheredInput(table: directions[direction], tokens: tokens)
+    }
+}
+
+/// Layer 0's input projection of a batch as rows of an `InputProjectionTable`: each recurrent step copies its
+/// `[B, G]` rows into a buffer it reuses, so the projections of the whole batch (`[T, B, G]`: 105 MB for an
+/// LSTM 256 over 400 steps of 64 texts) never exist at once and the step's rows are in cache when it reads them.
+public struct GatheredInput {
+    /// `[V, G]`.
+    public let table: Tensor
+    /// Time-major int32 `[T, B]`.
+    public let tokens: Tensor
+
+    /// Step `t`'s rows into `gates` `[B, G]`.
+    func gather(step t: Int, into gates: Tensor, on backend: Backend) throws {
+        try backend.embeddingForward(weight: table, tokens: tokens.slice(t), output: gates)
     }
 }

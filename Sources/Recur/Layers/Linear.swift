@@ -7,6 +7,8 @@ public final class Linear: ParameterContainer {
     public let weight: Parameter
     public let bias: Parameter
     private var savedInput: [Tensor] = []
+    /// Set by `quantizeForInference`: forward multiplies in int8 (inference only).
+    public private(set) var int8Weight: Int8Weight?
 
     public var parameters: [Parameter] { [weight, bias] }
     public var inputSize: Int { weight.shape[1] }
@@ -27,15 +29,26 @@ public final class Linear: ParameterContainer {
         let output = try backend.uninitialized([batch, outputSize], dtype: .float32)
         var column = 0
         for (index, block) in blocks.enumerated() {
-            try backend.gemm(.none, .transposed, m: batch, n: outputSize, k: block.columns, alpha: 1,
-                             a: block.matrix, b: MatrixView(weight.value, columnOffset: column, ld: inputSize),
-                             beta: index == 0 ? 0 : 1, c: output.matrix)
+            if let int8Weight {
+                try backend.gemm(.none, m: batch, alpha: 1, a: block.matrix,
+                                 b: int8Weight.operand(column: column, width: block.columns, on: backend),
+                                 beta: index == 0 ? 0 : 1, c: output.matrix)
+            } else {
+                try backend.gemm(.none, .transposed, m: batch, n: outputSize, k: block.columns, alpha: 1,
+                                 a: block.matrix, b: MatrixView(weight.value, columnOffset: column, ld: inputSize),
+                                 beta: index == 0 ? 0 : 1, c: output.matrix)
+            }
             column += block.columns
         }
         precondition(column == inputSize, "linear input is \(column) wide, expected \(inputSize)")
         try backend.addRowVector(bias.value, to: output)
         savedInput = blocks
         return output
+    }
+
+    /// Int8 weights from now on (PyTorch's dynamic quantization of `nn.Linear`), or fp32 again (`false`).
+    public func quantizeForInference(_ enabled: Bool = true) {
+        int8Weight = enabled ? Int8Weight(weight) : nil
     }
 
     /// Accumulates weight and bias gradients; returns the gradient w.r.t. each input block (fresh tensors).

@@ -38,6 +38,8 @@ public final class RecurrentDirection {
         let cellStates: Tensor?
     }
     private var saved: Saved?
+    /// Set by `quantizeForInference`: W_ih and W_hh in int8 (inference only).
+    private var int8: (input: Int8Weight, recurrent: PreparedGEMMOperand)?
 
     public init(cell: RecurrentCellKind, inputSize: Int, hiddenSize: Int, isReverse: Bool,
                 weightIH: Parameter, weightHH: Parameter, biasIH: Parameter, biasHH: Parameter) {
@@ -70,9 +72,15 @@ public final class RecurrentDirection {
         var column = 0
         for (index, block) in blocks.enumerated() {
             let width = block.shape[1]
-            try backend.gemm(.none, .transposed, m: rows, n: G, k: width, alpha: 1, a: block.matrix,
-                             b: MatrixView(weightIH.value, columnOffset: column, ld: inputSize),
-                             beta: index == 0 ? 0 : 1, c: gates.matrix)
+            if let int8 {
+                try backend.gemm(.none, m: rows, alpha: 1, a: block.matrix,
+                                 b: int8.input.operand(column: column, width: width, on: backend),
+                                 beta: index == 0 ? 0 : 1, c: gates.matrix)
+            } else {
+                try backend.gemm(.none, .transposed, m: rows, n: G, k: width, alpha: 1, a: block.matrix,
+                                 b: MatrixView(weightIH.value, columnOffset: column, ld: inputSize),
+                                 beta: index == 0 ? 0 : 1, c: gates.matrix)
+            }
             column += width
         }
         precondition(column == inputSize, "input blocks are \(column) wide, the layer expects \(inputSize)")
@@ -88,28 +96,37 @@ public final class RecurrentDirection {
     }
 
     /// Runs the direction over `input` (blocks of `[T, B, *]` whose widths sum to `inputSize`).
-    /// `initialHidden`/`initialCell` `[B, H]` default to zeros. `projectedInput` `[T, B, G]`, when given, is
-    /// `projectInputs` of the input already (gathered from an `InputProjectionTable`; the pass overwrites it)
-    /// and `input` is unused; such a pass is inference only and keeps nothing for backward.
+    /// `initialHidden`/`initialCell` `[B, H]` default to zeros. `gatheredInput`, when given, holds
+    /// `projectInputs` of the input already, as rows of an `InputProjectionTable` that each step copies into
+    /// one reused `[B, G]` buffer, and `input` is unused; such a pass is inference only and keeps nothing for backward.
     /// `activeRows[t]` (inference only) bounds the rows that still read a token at step `t`: rows past it are
     /// left out of that step's W_hh product. Their cells carry the state whatever their gates hold, so nothing
     /// changes but the work: with a batch ordered longest first (as `BucketBatcher` orders it) a step multiplies
     /// only the sequences that are still running, as PyTorch's packed sequences do.
     public func forward(_ input: SequenceBlocks, lengths: Tensor?, initialHidden: Tensor?, initialCell: Tensor?,
-                        projectedInput: Tensor? = nil, activeRows: [Int]? = nil,
+                        gatheredInput: GatheredInput? = nil, activeRows: [Int]? = nil,
                         preparedRecurrentWeight: PreparedGEMMOperand? = nil, on backend: Backend) throws -> Result {
         let H = hiddenSize, G = gateWidth
-        let steps = projectedInput?.shape[0] ?? input[0].shape[0], batch = projectedInput?.shape[1] ?? input[0].shape[1]
-        let rows = steps * batch
+        let steps = gatheredInput?.tokens.shape[0] ?? input[0].shape[0]
+        let batch = gatheredInput?.tokens.shape[1] ?? input[0].shape[1]
+        // Gathered input: the per-step buffers are one step long ([1, B, G]) and every step reuses them.
+        let bufferSteps = gatheredInput == nil ? steps : 1
+        let rows = bufferSteps * batch
 
-        // Input projection for every step at once.
-        let gates = try projectedInput
-            ?? projectInputs(input.map { $0.reshaped([rows, $0.shape[2]]) }, on: backend).reshaped([steps, batch, G])
+        // Input projection for every step at once, or per step from the table.
+        let gates = try gatheredInput != nil ? backend.uninitialized([1, batch, G], dtype: .float32)
+            : projectInputs(input.map { $0.reshaped([rows, $0.shape[2]]) }, on: backend).reshaped([steps, batch, G])
         var hiddenGates: Tensor?
         if cell == .gru {
-            let buffer = try backend.zeros([steps, batch, G], dtype: .float32)
+            let buffer = try backend.zeros([bufferSteps, batch, G], dtype: .float32)
             try backend.addRowVector(biasHH.value, to: buffer.reshaped([rows, G]))
             hiddenGates = buffer
+        }
+        // b_hh rows that refill the GRU's reused hidden-gate buffer before each step's GEMM accumulates into it.
+        var hiddenBiasRows: Tensor?
+        if let hiddenGates, gatheredInput != nil {
+            hiddenBiasRows = try backend.uninitialized([batch, G], dtype: .float32)
+            try backend.copy(hiddenGates.slice(0), to: hiddenBiasRows!)
         }
 
         // Every step writes its whole next state (carried rows included) and output: only the first state
@@ -130,7 +147,13 @@ public final class RecurrentDirection {
         for t in timeOrder(steps) {
             let (previous, next) = stateIndices(t)
             let hPrev = hiddenStates.slice(previous)
-            let recurrentTarget = hiddenGates?.slice(t) ?? gates.slice(t)
+            let buffer = gatheredInput == nil ? t : 0
+            let stepGates = gates.slice(buffer), stepHiddenGates = hiddenGates?.slice(buffer)
+            if let gatheredInput {
+                try gatheredInput.gather(step: t, into: stepGates, on: backend)
+                if let hiddenBiasRows, let stepHiddenGates { try backend.copy(hiddenBiasRows, to: stepHiddenGates) }
+            }
+            let recurrentTarget = stepHiddenGates ?? stepGates
             let rows = activeRows.map { min($0[t], batch) } ?? batch
             if rows > 0 {
                 try backend.gemm(.none, m: rows, alpha: 1, a: hPrev.matrix, b: recurrentWeight, beta: 1, c: recurrentTarget.matrix)
@@ -138,30 +161,38 @@ public final class RecurrentDirection {
             switch cell {
             case .lstm:
                 try backend.lstmCellForward(
-                    gates: gates.slice(t), cPrev: cellStates!.slice(previous), hPrev: hPrev,
+                    gates: stepGates, cPrev: cellStates!.slice(previous), hPrev: hPrev,
                     cNext: cellStates!.slice(next), hNext: hiddenStates.slice(next), output: output.slice(t),
                     lengths: lengths, t: t)
             case .gru:
                 try backend.gruCellForward(
-                    inputGates: gates.slice(t), hiddenGates: hiddenGates!.slice(t), hPrev: hPrev,
+                    inputGates: stepGates, hiddenGates: stepHiddenGates!, hPrev: hPrev,
                     hNext: hiddenStates.slice(next), output: output.slice(t), lengths: lengths, t: t)
             case .rnn:
                 try backend.rnnCellForward(
-                    preactivation: gates.slice(t), hPrev: hPrev, hNext: hiddenStates.slice(next),
+                    preactivation: stepGates, hPrev: hPrev, hNext: hiddenStates.slice(next),
                     output: output.slice(t), lengths: lengths, t: t)
             }
         }
 
-        saved = projectedInput != nil ? nil : Saved(
+        saved = gatheredInput != nil ? nil : Saved(
             input: input, lengths: lengths, steps: steps, batch: batch, gates: gates,
             hiddenGates: hiddenGates, hiddenStates: hiddenStates, cellStates: cellStates)
         let last = isReverse ? 0 : steps
         return Result(output: output, finalHidden: hiddenStates.slice(last), finalCell: cellStates?.slice(last))
     }
 
-    /// W_hh packed for the per-step GEMM `h · W_hhᵀ`.
+    /// W_hh packed for the per-step GEMM `h · W_hhᵀ` (in int8 once quantized).
     public func prepareRecurrentWeight(on backend: Backend) throws -> PreparedGEMMOperand {
-        try backend.prepareGEMMOperand(weightHH.value.matrix, .transposed, k: hiddenSize, n: gateWidth)
+        if let int8 { return int8.recurrent }
+        return try backend.prepareGEMMOperand(weightHH.value.matrix, .transposed, k: hiddenSize, n: gateWidth)
+    }
+
+    /// Int8 weights from now on, as PyTorch's dynamic quantization of `nn.LSTM`/`GRU` (int8 W_ih and W_hh,
+    /// activations quantized per step); `false` goes back to fp32. For fixed weights: inference only.
+    public func quantizeForInference(_ enabled: Bool = true, on backend: Backend) throws {
+        int8 = enabled ? (Int8Weight(weightIH), try backend.prepareInt8GEMMOperand(
+            weightHH.value.matrix, .transposed, k: hiddenSize, n: gateWidth)) : nil
     }
 
     /// Gradients of the last forward pass.
@@ -177,6 +208,7 @@ public final class RecurrentDirection {
     public func backward(dOutput: Tensor?, dFinalHidden: Tensor?, dFinalCell: Tensor?, dInput: SequenceBlocks?,
                          on backend: Backend) throws -> Gradients {
         guard let saved else { preconditionFailure("backward called before forward") }
+        precondition(int8 == nil, "an int8 layer is for inference only")
         let steps = saved.steps, batch = saved.batch, H = hiddenSize, G = gateWidth
         let rows = steps * batch
 

@@ -63,22 +63,23 @@ public final class RecurrentStack: ParameterContainer {
     /// for zeros. `dropoutSeed` non-nil turns on inter-layer dropout (training).
     public func forward(_ input: Tensor, lengths: Tensor?, initialHidden: Tensor? = nil, initialCell: Tensor? = nil,
                         dropoutSeed: UInt64? = nil, on backend: Backend) throws -> Result {
-        try run(blocks: [input], projected: nil, lengths: lengths, initialHidden: initialHidden, initialCell: initialCell,
+        try run(blocks: [input], gathered: nil, lengths: lengths, initialHidden: initialHidden, initialCell: initialCell,
                 dropoutSeed: dropoutSeed, on: backend)
     }
 
-    /// An inference pass that starts from layer 0's input projections `[T, B, G]` per direction (gathered from
-    /// an `InputProjectionTable`; overwritten) instead of its input.
-    /// `activeRows` (see `RecurrentDirection.forward`) lets each step skip the sequences that have ended.
-    /// `recurrentWeights`: layer 0's W_hh per direction, already prepared.
-    public func forward(projectedInputs: [Tensor], lengths: Tensor?, activeRows: [Int]? = nil,
-                        recurrentWeights: [PreparedGEMMOperand]? = nil, on backend: Backend) throws -> Result {
-        precondition(projectedInputs.count == directionCount, "one projected input per direction")
-        return try run(blocks: [], projected: projectedInputs, lengths: lengths, initialHidden: nil, initialCell: nil,
-                       dropoutSeed: nil, activeRows: activeRows, recurrentWeights: recurrentWeights, on: backend)
+    /// An inference pass over time-major `tokens` `[T, B]` whose layer 0 reads its input projections from
+    /// `inputTable` (one gathered row per token) instead of embedding and projecting them, with the table's
+    /// prepared W_hh. `activeRows` (see `RecurrentDirection.forward`) lets each step skip the sequences that
+    /// have ended.
+    public func forward(tokens: Tensor, inputTable: InputProjectionTable, lengths: Tensor?, activeRows: [Int]? = nil,
+                        on backend: Backend) throws -> Result {
+        precondition(inputTable.directions.count == directionCount, "one table per direction")
+        return try run(blocks: [], gathered: (0..<directionCount).map { inputTable.input(tokens, direction: $0) },
+                       lengths: lengths, initialHidden: nil, initialCell: nil, dropoutSeed: nil, activeRows: activeRows,
+                       recurrentWeights: inputTable.recurrentWeights, on: backend)
     }
 
-    private func run(blocks input: SequenceBlocks, projected: [Tensor]?, lengths: Tensor?, initialHidden: Tensor?,
+    private func run(blocks input: SequenceBlocks, gathered: [GatheredInput]?, lengths: Tensor?, initialHidden: Tensor?,
                      initialCell: Tensor?, dropoutSeed: UInt64?, activeRows: [Int]? = nil,
                      recurrentWeights: [PreparedGEMMOperand]? = nil, on backend: Backend) throws -> Result {
         var blocks = input
@@ -91,7 +92,7 @@ public final class RecurrentStack: ParameterContainer {
                 let result = try direction.forward(
                     blocks, lengths: lengths,
                     initialHidden: initialHidden?.slice(index), initialCell: initialCell?.slice(index),
-                    projectedInput: l == 0 ? projected?[d] : nil, activeRows: activeRows,
+                    gatheredInput: l == 0 ? gathered?[d] : nil, activeRows: activeRows,
                     preparedRecurrentWeight: l == 0 ? recurrentWeights?[d] : nil, on: backend)
                 outputs.append(result.output)
                 finalHidden.append(result.finalHidden)

@@ -63,9 +63,9 @@ public final class SentimentClassifier: ParameterContainer {
         }
         let recurrent: RecurrentStack.Result
         if let inputTable, config.encoder == .recurrent {
-            recurrent = try rnn.forward(projectedInputs: try inputTable.gather(tokens, on: backend), lengths: lengths,
+            recurrent = try rnn.forward(tokens: tokens, inputTable: inputTable, lengths: lengths,
                                         activeRows: hostLengths.map { Self.activeRows(lengths: $0, steps: tokens.shape[0]) },
-                                        recurrentWeights: inputTable.recurrentWeights, on: backend)
+                                        on: backend)
         } else {
             var embedded = try wordEmbeddings ?? embedding.forward(tokens, on: backend)
             if let seed = dropoutSeed, config.embeddingDropout > 0 {
@@ -123,6 +123,22 @@ public final class SentimentClassifier: ParameterContainer {
             return nil  // a device without room for it runs the direct path, which needs no extra memory
         }
     }
+
+    /// Dynamic int8 quantization for inference, as `torch.ao.quantization.quantize_dynamic` applies it to
+    /// `nn.LSTM`/`GRU`/`RNN` and `nn.Linear`: every recurrent and linear weight becomes int8 (per output
+    /// channel), activations are quantized per row at each product; embeddings, biases, cells and pooling
+    /// stay fp32. The model must not train afterwards. Throws on a backend without an int8 GEMM.
+    public func quantizeForInference(on backend: Backend) throws {
+        for layer in rnn.layers {
+            for direction in layer { try direction.quantizeForInference(on: backend) }
+        }
+        head?.hidden.quantizeForInference()
+        fc.quantizeForInference()
+        isQuantized = true
+    }
+
+    /// Whether `quantizeForInference` ran.
+    public private(set) var isQuantized = false
 
     /// Accumulates every parameter's gradient from the gradient of the loss w.r.t. the logits.
     public func backward(dLogits: Tensor, on backend: Backend) throws {

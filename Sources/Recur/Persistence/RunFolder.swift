@@ -117,11 +117,17 @@ public struct RunFolder: Sendable {
         }
     }
 
-    public func loadClassifier(on backend: Backend) throws -> LoadedClassifier {
+    /// `int8`: dynamic int8 quantization of the recurrent and linear weights (`SentimentClassifier.quantizeForInference`),
+    /// for prediction only.
+    public func loadClassifier(on backend: Backend, int8: Bool = false) throws -> LoadedClassifier {
         let config = try readConfig()
         guard config.model.encoder == .transformer else {
             let loaded = try load(on: backend)
+            if int8 { try loaded.model.quantizeForInference(on: backend) }
             return LoadedClassifier(config: config, encoder: .pipeline(loaded.pipeline, loaded.vocabulary), model: loaded.model)
+        }
+        if int8 {
+            throw RunFolderError(path: url.path, problem: "holds a Transformer classifier; int8 inference is for recurrent and bag models")
         }
         guard let transformer = config.model.transformer, let wordPiece = config.wordPiece else {
             throw RunFolderError(path: self.config.path, problem: "describes a transformer without its transformer and wordPiece settings")

@@ -131,7 +131,28 @@ public final class CPUBackend: Backend {
         return prepared
     }
 
+    public func prepareInt8GEMMOperand(_ b: MatrixView, _ transB: Transpose, k: Int, n: Int) throws -> PreparedGEMMOperand {
+        let transposed = transB == .transposed
+        try require(k >= 0 && n >= 0, "prepareInt8GEMMOperand: negative size k=\(k) n=\(n)")
+        try checkMatrix(b, rows: transposed ? n : k, columns: transposed ? k : n, "prepareInt8GEMMOperand B")
+        let base = try floats(b.tensor, "prepareInt8GEMMOperand B") - b.tensor.offset + b.offset
+        let ld = b.ld
+        return CPUInt8Operand(view: b, transposed: transB, k: k, n: n) { p, j in
+            transposed ? base[j * ld + p] : base[p * ld + j]
+        }
+    }
+
     public func gemm(_ transA: Transpose, m: Int, alpha: Float, a: MatrixView, b: PreparedGEMMOperand, beta: Float, c: MatrixView) throws {
+        if let quantized = b as? CPUInt8Operand {
+            try require(transA == .none, "int8 gemm: A must not be transposed")
+            try require(m >= 0, "gemm: negative size m=\(m)")
+            try checkMatrix(a, rows: m, columns: quantized.k, "gemm A")
+            try checkMatrix(c, rows: m, columns: quantized.n, "gemm C")
+            let aBase = try floats(a.tensor, "gemm A") - a.tensor.offset + a.offset
+            let cBase = try floats(c.tensor, "gemm C") - c.tensor.offset + c.offset
+            CPUInt8Gemm.gemm(pool: pool, m: m, alpha: alpha, a: aBase, lda: a.ld, b: quantized, beta: beta, c: cBase, ldc: c.ld)
+            return
+        }
         guard let packed = b as? CPUPackedOperand else {
             return try gemm(transA, b.transposed, m: m, n: b.n, k: b.k, alpha: alpha, a: a, b: b.view, beta: beta, c: c)
         }

@@ -20,15 +20,22 @@ extension CPUBackend {
                 let length = lengths.map { min(max(Int($0[b]), 0), steps) } ?? steps
                 let row = b * hidden
                 if let best {
-                    for u in 0..<hidden {
-                        var value: Float = 0
-                        var step: Int32 = -1
-                        for t in 0..<length {
-                            let candidate = x[t * stride + row + u]
-                            if step < 0 || candidate > value { value = candidate; step = Int32(t) }
+                    // 16 units at a time, walking down the steps (each step's row is contiguous): the first
+                    // step, then any strictly greater value, as the scalar rule "first maximum" takes it.
+                    var u = 0
+                    while u < hidden {
+                        let w = min(16, hidden - u)
+                        var value = length > 0 ? VectorMath.load(x + row + u, count: w) : FloatVector()
+                        var step = SIMD16<Int32>(repeating: length > 0 ? 0 : -1)
+                        for t in 1..<max(1, length) {
+                            let candidate = VectorMath.load(x + t * stride + row + u, count: w)
+                            let greater = candidate .> value
+                            value.replace(with: candidate, where: greater)
+                            step.replace(with: Int32(t), where: greater)
                         }
-                        out[row + u] = value
-                        best[row + u] = step
+                        VectorMath.store(value, out + row + u, count: w)
+                        for lane in 0..<w { best[row + u + lane] = step[lane] }
+                        u += 16
                     }
                     continue
                 }
