@@ -119,7 +119,10 @@ import Testing
         let folder = try ServeFixture.trainedRun(on: backend)
         defer { try? FileManager.default.removeItem(at: folder.url) }
         var limits = ServeLimits()
-        limits.maxDelayMilliseconds = 5000  // the texts wait for company until stop() takes them
+        // The texts wait for company until stop() takes them. The delay is far beyond the bound below, so the bound
+        // tells a stop that waited for it from one slowed by a loaded machine (other suites train meanwhile and
+        // share the CPU pool: 23 s has been seen).
+        limits.maxDelayMilliseconds = 600_000
         let queue = try PredictionQueue(models: [("m", folder)], backend: backend, limits: limits)
         let answered = try await withThrowingTaskGroup(of: Int.self) { group in
             for text in ServeFixture.texts { group.addTask { try await queue.predict([text]).1.count } }
@@ -127,7 +130,7 @@ import Testing
             #expect(queue.queueDepth == ServeFixture.texts.count)
             let started = ContinuousClock.now
             await queue.stop()
-            #expect(ContinuousClock.now - started < .seconds(4), "stop() waited for the batching delay")
+            #expect(ContinuousClock.now - started < .seconds(120), "stop() waited for the batching delay")
             return try await group.reduce(0, +)
         }
         #expect(answered == ServeFixture.texts.count)
