@@ -35,10 +35,10 @@ def main():
 
     csv.field_size_limit(1 << 30)
     with open(args.test, encoding="utf-8", newline="") as file:
-        rows = list(csv.DictReader(file, delimiter="\t", quoting=csv.QUOTE_NONE))
+        rows = list(csv.DictReader(file, delimiter="\t"))  # RFC 4180 quoting, as recur reads it
     text_column = next(name for name in rows[0] if name != "label")
     names = json.load(open(f"{args.run}/config.json"))["labels"]
-    labels = [names.index(row["label"]) for row in rows]
+    labels = [names.index(row["label"].strip()) for row in rows]
     with tempfile.TemporaryDirectory() as scratch:
         texts = os.path.join(scratch, "texts.txt")
         with open(texts, "w", encoding="utf-8") as file:
