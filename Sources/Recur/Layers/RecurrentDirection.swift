@@ -116,17 +116,18 @@ public final class RecurrentDirection {
         // Input projection for every step at once, or per step from the table.
         let gates = try gatheredInput != nil ? backend.uninitialized([1, batch, G], dtype: .float32)
             : projectInputs(input.map { $0.reshaped([rows, $0.shape[2]]) }, on: backend).reshaped([steps, batch, G])
-        var hiddenGates: Tensor?
+        // The GRU's h·W_hhᵀ + b_hh starts as b_hh in every row: the whole [T, B, G] buffer, or, with gathered
+        // input, rows that refill the one-step buffer before each step's GEMM accumulates into it.
+        var hiddenGates: Tensor?, hiddenBiasRows: Tensor?
         if cell == .gru {
-            let buffer = try backend.zeros([bufferSteps, batch, G], dtype: .float32)
-            try backend.addRowVector(biasHH.value, to: buffer.reshaped([rows, G]))
-            hiddenGates = buffer
-        }
-        // b_hh rows that refill the GRU's reused hidden-gate buffer before each step's GEMM accumulates into it.
-        var hiddenBiasRows: Tensor?
-        if let hiddenGates, gatheredInput != nil {
-            hiddenBiasRows = try backend.uninitialized([batch, G], dtype: .float32)
-            try backend.copy(hiddenGates.slice(0), to: hiddenBiasRows!)
+            let biasRows = try backend.zeros([rows, G], dtype: .float32)
+            try backend.addRowVector(biasHH.value, to: biasRows)
+            if gatheredInput != nil {
+                hiddenBiasRows = biasRows
+                hiddenGates = try backend.uninitialized([1, batch, G], dtype: .float32)
+            } else {
+                hiddenGates = biasRows.reshaped([steps, batch, G])
+            }
         }
 
         // Every step writes its whole next state (carried rows included) and output: only the first state
