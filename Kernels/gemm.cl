@@ -3,7 +3,8 @@
 // With beta == 0 the old C is never read (it may hold NaN).
 //
 // Build options (defaults below): GEMM_BLOCK_ROWS x GEMM_BLOCK_COLS (16 or 32) of C per work-item in the
-// CPU block kernel, GEMM_DOT_ROWS x GEMM_DOT_COLS for the CPU dot-product kernel, GEMM_TILE for the GPU kernel.
+// CPU block kernel, GEMM_DOT_ROWS x GEMM_DOT_COLS for the CPU dot-product kernel, GEMM_TILE for the GPU kernel,
+// GEMM_LOCAL_DEPTH for the deepest B panel gemm_block_local holds in local memory.
 
 #ifndef GEMM_BLOCK_ROWS
 #define GEMM_BLOCK_ROWS 8
@@ -19,6 +20,9 @@
 #endif
 #ifndef GEMM_TILE
 #define GEMM_TILE 16
+#endif
+#ifndef GEMM_LOCAL_DEPTH
+#define GEMM_LOCAL_DEPTH 512
 #endif
 
 // A block row is one float16 (16 columns) or two (32): the second half exists only in the wide block.
@@ -108,6 +112,78 @@ __kernel void gemm_block(
             if (j < j0) continue;
             __global float* cp = cBase + i * crs + j * ccs;
             *cp = gemm_combine(alpha, values[col], beta, *cp);
+        }
+    }
+}
+
+// The block kernel for a row-major B read in place (no gemm_pack_panels pass): a work-group is one column
+// panel and a run of row blocks. Its work-items first copy the panel (K x GEMM_BLOCK_COLS, rows ldy apart)
+// into local memory, which on a CPU device is a buffer that stays in L1/L2, then multiply their row blocks
+// from it. Read in place by every row block, rows of B a power of two apart fall into a few cache sets and
+// are fetched again and again; copied, they are read once per group. One launch instead of two, and no
+// packed copy of B in global memory. K <= GEMM_LOCAL_DEPTH (the host cuts longer K into depth blocks);
+// the store is row-major (ldc). Grid: dim 0 = column blocks, dim 1 = row blocks (padded to the group).
+__kernel void gemm_block_local(
+    const int M, const int N, const int K, const float alpha,
+    __global const float* x, const int xOffset, const int xrs, const int xcs,
+    __global const float* y, const int yOffset, const int ldy,
+    const float beta, __global float* c, const int cOffset, const int ldc)
+{
+    __local float panel[GEMM_LOCAL_DEPTH * GEMM_BLOCK_COLS];
+    const int j0 = get_global_id(0) * GEMM_BLOCK_COLS;
+    const int jBase = min(j0, N - GEMM_BLOCK_COLS);
+    const int i0 = get_global_id(1) * GEMM_BLOCK_ROWS;
+
+    // Every work-item reaches the barrier, including row blocks past M (the grid is padded to the group).
+    for (int p = get_local_id(1); p < K; p += get_local_size(1)) {
+        const __global float* source = y + yOffset + p * ldy + jBase;
+        __local float* target = panel + p * GEMM_BLOCK_COLS;
+        vstore16(vload16(0, source), 0, target);
+        GEMM_WIDE(vstore16(vload16(1, source), 1, target);)
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+    if (i0 >= M) return;
+
+    const __global float* xRow[GEMM_BLOCK_ROWS];
+    #pragma unroll
+    for (int r = 0; r < GEMM_BLOCK_ROWS; ++r) xRow[r] = x + xOffset + min(i0 + r, M - 1) * xrs;
+    float16 acc0[GEMM_BLOCK_ROWS];
+    GEMM_WIDE(float16 acc1[GEMM_BLOCK_ROWS];)
+    #pragma unroll
+    for (int r = 0; r < GEMM_BLOCK_ROWS; ++r) { acc0[r] = (float16)(0.0f); GEMM_WIDE(acc1[r] = (float16)(0.0f);) }
+    int xp = 0;
+    for (int p = 0; p < K; ++p) {
+        const float16 b0 = vload16(0, panel + p * GEMM_BLOCK_COLS);
+        GEMM_WIDE(const float16 b1 = vload16(1, panel + p * GEMM_BLOCK_COLS);)
+        #pragma unroll
+        for (int r = 0; r < GEMM_BLOCK_ROWS; ++r) {
+            const float16 a = (float16)(xRow[r][xp]);
+            acc0[r] = fma(a, b0, acc0[r]);
+            GEMM_WIDE(acc1[r] = fma(a, b1, acc1[r]);)
+        }
+        xp += xcs;
+    }
+
+    __global float* cBase = c + cOffset;
+    #pragma unroll
+    for (int r = 0; r < GEMM_BLOCK_ROWS; ++r) {
+        const int i = i0 + r;
+        if (i >= M) break;
+        __global float* cp = cBase + i * ldc + jBase;
+        if (jBase == j0) {
+            if (beta == 0.0f) {
+                vstore16(alpha * acc0[r], 0, cp);
+                GEMM_WIDE(vstore16(alpha * acc1[r], 1, cp);)
+            } else {
+                vstore16(alpha * acc0[r] + beta * vload16(0, cp), 0, cp);
+                GEMM_WIDE(vstore16(alpha * acc1[r] + beta * vload16(1, cp), 1, cp);)
+            }
+        } else {
+            // The right edge: the block slid left; store only this block's own columns.
+            float values[GEMM_BLOCK_COLS];
+            vstore16(acc0[r], 0, values);
+            GEMM_WIDE(vstore16(acc1[r], 1, values);)
+            for (int col = j0 - jBase; col < GEMM_BLOCK_COLS; ++col) cp[col] = gemm_combine(alpha, values[col], beta, cp[col]);
         }
     }
 }

@@ -28,7 +28,7 @@ for config in "${configs[@]}"; do
     rows=()
     for _ in $(seq "$rounds"); do
         # shellcheck disable=SC2086
-        rows+=("$(OMP_NUM_THREADS=2 "$venv/bin/python" scripts/pytorch_baseline.py $config --threads 2)")
+        rows+=("$(OMP_NUM_THREADS=2 PYTHONWARNINGS=ignore "$venv/bin/python" scripts/pytorch_baseline.py $config --threads 2)")
         for device in "${devices[@]}"; do
             # shellcheck disable=SC2086
             rows+=("$($recur bench train $config --device "$device" --json 2>/dev/null)")

@@ -76,7 +76,7 @@ public final class OpenCLBackend: Backend {
             "-cl-std=\(standard)",
             "-DGEMM_BLOCK_ROWS=\(tiling.blockRows)", "-DGEMM_BLOCK_COLS=\(tiling.blockColumns)",
             "-DGEMM_DOT_ROWS=\(GEMMTiling.dotRows)", "-DGEMM_DOT_COLS=\(GEMMTiling.dotColumns)",
-            "-DGEMM_TILE=\(GEMMTiling.tile)",
+            "-DGEMM_TILE=\(GEMMTiling.tile)", "-DGEMM_LOCAL_DEPTH=\(2 * GEMMTiling.depthBlock)",
             "-DSOFTMAX_GROUP=\(softmaxGroupSize)",
         ].joined(separator: " ")
     }

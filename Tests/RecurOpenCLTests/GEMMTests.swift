@@ -13,6 +13,10 @@ extension OpenCLOpTests {
             // Many rows: B transposed is laid out k x n first, or packed into panels (n a multiple of the
             // block width, 16 or 32; for B not transposed only from 1,024 rows).
             (300, 40, 20), (300, 64, 20), (300, 48, 20), (1030, 64, 9), (1030, 48, 9),
+            // 64 to 128 rows against B not transposed: each column panel copied into local memory by one
+            // work-group (gemm_block_local), with a partial last row block, a sliding right edge, and the
+            // deepest panel it holds (k 512).
+            (70, 45, 33), (90, 48, 512),
             // Narrower than a 32-column block, at least a 16-column one.
             (10, 20, 12),
             // Long k: cut into depth blocks accumulating into C.

@@ -1,4 +1,5 @@
 import Foundation
+import RecurCore
 import RecurText
 
 /// Seeded host-side random numbers for weight initialisation (RecurText's xoshiro256**):
@@ -15,34 +16,24 @@ public struct WeightInitializer: RandomNumberGenerator {
         (0..<count).map { _ in Float.random(in: -bound..<bound, using: &self) }
     }
 
-    /// `count` draws from N(0, std²) (Box-Muller): PyTorch's default for embeddings. Each pair of uniforms
-    /// gives two normals (cos and sin), which halves the start-up cost of a large embedding.
+    /// `count` draws from N(0, std²): PyTorch's default for embeddings. One 64-bit word of the stream per
+    /// pair of normals (Box-Muller, cos and sin; see `NormalSampling.boxMuller` for the mapping), drawn a
+    /// block of 16 pairs at a time so that no array of words is built (a large embedding's would be
+    /// megabytes of page faults).
     public mutating func normal(count: Int, std: Float = 1) -> [Float] {
-        // The uniforms come from the stream in order (they decide the weights); the logarithms and sines,
-        // nearly all of the time for a large embedding, then run on every core with the same results.
-        let pairs = (count + 1) / 2
-        var uniforms = [Double](repeating: 0, count: 2 * pairs)
-        for pair in 0..<pairs {
-            uniforms[2 * pair] = Double.random(in: Double.ulpOfOne..<1, using: &self)
-            uniforms[2 * pair + 1] = Double.random(in: 0..<1, using: &self)
-        }
-        var values = [Float](repeating: 0, count: 2 * pairs)
-        let chunkPairs = 1 << 14
-        let chunks = (pairs + chunkPairs - 1) / chunkPairs
-        uniforms.withUnsafeBufferPointer { uniforms in
-            values.withUnsafeMutableBufferPointer { values in
-                nonisolated(unsafe) let values = values
-                DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                    for pair in chunk * chunkPairs..<min(pairs, (chunk + 1) * chunkPairs) {
-                        let radius = (-2 * log(uniforms[2 * pair])).squareRoot()
-                        let angle = 2 * Double.pi * uniforms[2 * pair + 1]
-                        values[2 * pair] = Float(radius * cos(angle)) * std
-                        values[2 * pair + 1] = Float(radius * sin(angle)) * std
-                    }
+        [Float](unsafeUninitializedCapacity: count) { output, initialized in
+            var words = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0),
+                         UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+            withUnsafeMutableBytes(of: &words) { raw in
+                let block = raw.bindMemory(to: UInt64.self)
+                for start in stride(from: 0, to: count, by: 2 * block.count) {
+                    let values = min(2 * block.count, count - start)
+                    for pair in 0..<(values + 1) / 2 { block[pair] = next() }
+                    NormalSampling.boxMuller(words: UnsafeBufferPointer(block), std: std,
+                                             output: UnsafeMutableBufferPointer(rebasing: output[start..<start + values]))
                 }
             }
+            initialized = count
         }
-        if values.count > count { values.removeLast() }
-        return values
     }
 }

@@ -101,3 +101,60 @@ enum VectorMath {
         for i in 0..<count { pointer[i] = v[i] }
     }
 }
+
+extension VectorMath {
+    /// Natural logarithm of positive, finite x (Cephes `logf`: x = m·2^e with m in [√½, √2), a degree-9
+    /// polynomial in m − 1); ~1e-7 relative error. The split is integer arithmetic on the bits (as musl's
+    /// `logf` does it): a vector `replacing` with a vector operand runs lane by lane.
+    @_transparent  // must inline: out of line, SIMD16 is passed as four 128-bit halves
+    static func log(_ x: FloatVector) -> FloatVector {
+        let bits = unsafeBitCast(x, to: SIMD16<Int32>.self)
+        let offset = bits &- 0x3F35_04F3  // √½'s bits: m ≥ √½ keeps the exponent, m < √½ borrows one
+        let exponent = offset &>> 23  // arithmetic shift: floor((bits − √½'s bits) / 2^23)
+        let m = unsafeBitCast(bits &- (offset & -0x80_0000), to: FloatVector.self) - 1  // m − 1, m in [√½, √2)
+        // The exponent as a float: adding 1.5·2^23's bits and subtracting 1.5·2^23 (exact for |e| < 2^22).
+        let e = unsafeBitCast(exponent &+ 0x4B40_0000, to: FloatVector.self) - 12_582_912
+        let z = m * m
+        var y = FloatVector(repeating: 7.037_683_629_2e-2)
+        y = y * m - 1.151_461_031_0e-1
+        y = y * m + 1.167_699_874_0e-1
+        y = y * m - 1.242_014_084_6e-1
+        y = y * m + 1.424_932_278_7e-1
+        y = y * m - 1.666_805_766_5e-1
+        y = y * m + 2.000_071_476_5e-1
+        y = y * m - 2.499_999_399_3e-1
+        y = y * m + 3.333_333_117_4e-1
+        y = y * m * z
+        y = y.addingProduct(e, FloatVector(repeating: -2.121_944_40e-4))
+        y = y.addingProduct(z, FloatVector(repeating: -0.5))
+        return (m + y).addingProduct(e, FloatVector(repeating: 0.693_359_375))
+    }
+
+    /// sin and cos of 2π·t for t in [0, 1] (a fraction of a turn, as Box-Muller draws its angle). The turn
+    /// splits exactly into quarter turns plus a rest in [−π/4, π/4], where Cephes' `sinf`/`cosf`
+    /// polynomials hold; the quarter picks and signs the results. ~1e-7 absolute error.
+    @_transparent  // must inline: out of line, SIMD16 is passed as four 128-bit halves
+    static func sinCos(turns t: FloatVector) -> (sin: FloatVector, cos: FloatVector) {
+        let quarters = t * 4
+        let magic: Float = 12_582_912  // 1.5·2^23: adding it rounds to an integer held in the low mantissa bits
+        let shifted = quarters + magic
+        let quadrant = unsafeBitCast(shifted, to: BitVector.self)
+        let x = (quarters - (shifted - magic)) * (Float.pi / 2)
+        let z = x * x
+        var s = FloatVector(repeating: -1.951_529_589_1e-4)
+        s = s * z + 8.332_160_873_6e-3
+        s = s * z - 1.666_665_461_1e-1
+        s = s * z * x + x
+        var c = FloatVector(repeating: 2.443_315_711_809_948e-5)
+        c = c * z - 1.388_731_625_493_765e-3
+        c = c * z + 4.166_664_568_298_827e-2
+        c = c * z * z - 0.5 * z + 1
+        // Angle = quadrant·π/2 + x: odd quadrants swap sin and cos; sin is negative in quadrants 2 and 3,
+        // cos in quadrants 1 and 2. Bit selects, not `replacing`, which runs lane by lane with a vector operand.
+        let swap = 0 &- (quadrant & 1)  // all ones in odd quadrants
+        let sBits = unsafeBitCast(s, to: BitVector.self), cBits = unsafeBitCast(c, to: BitVector.self)
+        let sinBits = (cBits & swap) | (sBits & ~swap), cosBits = (sBits & swap) | (cBits & ~swap)
+        let sinSign = (quadrant & 2) &<< 30, cosSign = ((quadrant &+ 1) & 2) &<< 30
+        return (unsafeBitCast(sinBits ^ sinSign, to: FloatVector.self), unsafeBitCast(cosBits ^ cosSign, to: FloatVector.self))
+    }
+}
