@@ -27,15 +27,52 @@
 
 // A block row is one float16 (16 columns) or two (32): the second half exists only in the wide block.
 #if GEMM_BLOCK_COLS == 32
-#define GEMM_WIDE(statement) statement
+#define GEMM_WIDE(...) __VA_ARGS__
 #elif GEMM_BLOCK_COLS == 16
-#define GEMM_WIDE(statement)
+#define GEMM_WIDE(...)
 #else
 #error "GEMM_BLOCK_COLS must be 16 or 32"
 #endif
 
 inline float gemm_combine(float alpha, float product, float beta, float old) {
     return beta == 0.0f ? alpha * product : alpha * product + beta * old;
+}
+
+// Stores a work-item's block of C, rows i0.. and columns jBase.. (of which columns j0.. are its own: a block
+// at the right edge slid left), as alpha * acc + beta * C at c[i*crs + j*ccs]; rows from M on are skipped.
+inline void gemm_block_store(const float16* acc0 GEMM_WIDE(, const float16* acc1), const float alpha, const float beta,
+                             __global float* cBase, const int crs, const int ccs,
+                             const int M, const int i0, const int j0, const int jBase)
+{
+    if (jBase == j0 && ccs == 1 && i0 + GEMM_BLOCK_ROWS <= M) {
+        #pragma unroll
+        for (int r = 0; r < GEMM_BLOCK_ROWS; ++r) {
+            __global float* cp = cBase + (i0 + r) * crs + j0;
+            if (beta == 0.0f) {
+                vstore16(alpha * acc0[r], 0, cp);
+                GEMM_WIDE(vstore16(alpha * acc1[r], 1, cp);)
+            } else {
+                vstore16(alpha * acc0[r] + beta * vload16(0, cp), 0, cp);
+                GEMM_WIDE(vstore16(alpha * acc1[r] + beta * vload16(1, cp), 1, cp);)
+            }
+        }
+        return;
+    }
+    // Edge or transposed store: element by element, only this block's own elements.
+    #pragma unroll
+    for (int r = 0; r < GEMM_BLOCK_ROWS; ++r) {
+        const int i = i0 + r;
+        if (i >= M) break;
+        float values[GEMM_BLOCK_COLS];
+        vstore16(acc0[r], 0, values);
+        GEMM_WIDE(vstore16(acc1[r], 1, values);)
+        for (int col = 0; col < GEMM_BLOCK_COLS; ++col) {
+            const int j = jBase + col;
+            if (j < j0) continue;
+            __global float* cp = cBase + i * crs + j * ccs;
+            *cp = gemm_combine(alpha, values[col], beta, *cp);
+        }
+    }
 }
 
 // CPU-style outer-product kernel: each work-item keeps a GEMM_BLOCK_ROWS x GEMM_BLOCK_COLS block of C in
@@ -84,36 +121,7 @@ __kernel void gemm_block(
         xp += xcs;
     }
 
-    __global float* cBase = c + cOffset;
-    if (jBase == j0 && ccs == 1 && i0 + GEMM_BLOCK_ROWS <= M) {
-        #pragma unroll
-        for (int r = 0; r < GEMM_BLOCK_ROWS; ++r) {
-            __global float* cp = cBase + (i0 + r) * crs + j0;
-            if (beta == 0.0f) {
-                vstore16(alpha * acc0[r], 0, cp);
-                GEMM_WIDE(vstore16(alpha * acc1[r], 1, cp);)
-            } else {
-                vstore16(alpha * acc0[r] + beta * vload16(0, cp), 0, cp);
-                GEMM_WIDE(vstore16(alpha * acc1[r] + beta * vload16(1, cp), 1, cp);)
-            }
-        }
-        return;
-    }
-    // Edge or transposed store: element by element, only this block's own elements.
-    #pragma unroll
-    for (int r = 0; r < GEMM_BLOCK_ROWS; ++r) {
-        const int i = i0 + r;
-        if (i >= M) break;
-        float values[GEMM_BLOCK_COLS];
-        vstore16(acc0[r], 0, values);
-        GEMM_WIDE(vstore16(acc1[r], 1, values);)
-        for (int col = 0; col < GEMM_BLOCK_COLS; ++col) {
-            const int j = jBase + col;
-            if (j < j0) continue;
-            __global float* cp = cBase + i * crs + j * ccs;
-            *cp = gemm_combine(alpha, values[col], beta, *cp);
-        }
-    }
+    gemm_block_store(acc0 GEMM_WIDE(, acc1), alpha, beta, c + cOffset, crs, ccs, M, i0, j0, jBase);
 }
 
 // The block kernel for a row-major B read in place (no gemm_pack_panels pass): a work-group is one column
@@ -164,28 +172,7 @@ __kernel void gemm_block_local(
         xp += xcs;
     }
 
-    __global float* cBase = c + cOffset;
-    #pragma unroll
-    for (int r = 0; r < GEMM_BLOCK_ROWS; ++r) {
-        const int i = i0 + r;
-        if (i >= M) break;
-        __global float* cp = cBase + i * ldc + jBase;
-        if (jBase == j0) {
-            if (beta == 0.0f) {
-                vstore16(alpha * acc0[r], 0, cp);
-                GEMM_WIDE(vstore16(alpha * acc1[r], 1, cp);)
-            } else {
-                vstore16(alpha * acc0[r] + beta * vload16(0, cp), 0, cp);
-                GEMM_WIDE(vstore16(alpha * acc1[r] + beta * vload16(1, cp), 1, cp);)
-            }
-        } else {
-            // The right edge: the block slid left; store only this block's own columns.
-            float values[GEMM_BLOCK_COLS];
-            vstore16(acc0[r], 0, values);
-            GEMM_WIDE(vstore16(acc1[r], 1, values);)
-            for (int col = j0 - jBase; col < GEMM_BLOCK_COLS; ++col) cp[col] = gemm_combine(alpha, values[col], beta, cp[col]);
-        }
-    }
+    gemm_block_store(acc0 GEMM_WIDE(, acc1), alpha, beta, c + cOffset, ldc, 1, M, i0, j0, jBase);
 }
 
 inline float gemm_sum16(float16 v) {

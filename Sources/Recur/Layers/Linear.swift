@@ -27,20 +27,7 @@ public final class Linear: ParameterContainer {
     public func forward(_ blocks: [Tensor], on backend: Backend) throws -> Tensor {
         let batch = blocks[0].rows
         let output = try backend.uninitialized([batch, outputSize], dtype: .float32)
-        var column = 0
-        for (index, block) in blocks.enumerated() {
-            if let int8Weight {
-                try backend.gemm(.none, m: batch, alpha: 1, a: block.matrix,
-                                 b: int8Weight.operand(column: column, width: block.columns, on: backend),
-                                 beta: index == 0 ? 0 : 1, c: output.matrix)
-            } else {
-                try backend.gemm(.none, .transposed, m: batch, n: outputSize, k: block.columns, alpha: 1,
-                                 a: block.matrix, b: MatrixView(weight.value, columnOffset: column, ld: inputSize),
-                                 beta: index == 0 ? 0 : 1, c: output.matrix)
-            }
-            column += block.columns
-        }
-        precondition(column == inputSize, "linear input is \(column) wide, expected \(inputSize)")
+        try projectBlocks(blocks, weight: weight, int8: int8Weight, into: output, on: backend)
         try backend.addRowVector(bias.value, to: output)
         savedInput = blocks
         return output

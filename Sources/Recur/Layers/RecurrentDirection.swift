@@ -69,21 +69,7 @@ public final class RecurrentDirection {
     public func projectInputs(_ blocks: [Tensor], on backend: Backend) throws -> Tensor {
         let rows = blocks[0].shape[0], G = gateWidth
         let gates = try backend.uninitialized([rows, G], dtype: .float32)
-        var column = 0
-        for (index, block) in blocks.enumerated() {
-            let width = block.shape[1]
-            if let int8 {
-                try backend.gemm(.none, m: rows, alpha: 1, a: block.matrix,
-                                 b: int8.input.operand(column: column, width: width, on: backend),
-                                 beta: index == 0 ? 0 : 1, c: gates.matrix)
-            } else {
-                try backend.gemm(.none, .transposed, m: rows, n: G, k: width, alpha: 1, a: block.matrix,
-                                 b: MatrixView(weightIH.value, columnOffset: column, ld: inputSize),
-                                 beta: index == 0 ? 0 : 1, c: gates.matrix)
-            }
-            column += width
-        }
-        precondition(column == inputSize, "input blocks are \(column) wide, the layer expects \(inputSize)")
+        try projectBlocks(blocks, weight: weightIH, int8: int8?.input, into: gates, on: backend)
         if cell == .gru {
             try backend.addRowVector(biasIH.value, to: gates)
         } else {

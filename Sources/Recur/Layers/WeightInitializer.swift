@@ -22,10 +22,7 @@ public struct WeightInitializer: RandomNumberGenerator {
     /// megabytes of page faults).
     public mutating func normal(count: Int, std: Float = 1) -> [Float] {
         [Float](unsafeUninitializedCapacity: count) { output, initialized in
-            var words = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0),
-                         UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
-            withUnsafeMutableBytes(of: &words) { raw in
-                let block = raw.bindMemory(to: UInt64.self)
+            withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 16) { block in
                 for start in stride(from: 0, to: count, by: 2 * block.count) {
                     let values = min(2 * block.count, count - start)
                     for pair in 0..<(values + 1) / 2 { block[pair] = next() }
