@@ -7,8 +7,8 @@ public typealias SequenceBlocks = [Tensor]
 
 /// One direction of one recurrent layer over a whole batch of sequences, forward and backward.
 ///
-/// Forward is one GEMM for the input projection of all steps, then per step one GEMM with W_hh and one fused
-/// cell kernel. Backward mirrors it: per step the fused cell backward and one GEMM for the gradient reaching
+/// Forward is one GEMM for the input projection of all steps, then per step the W_hh product and the cell
+/// (`Backend.lstmStep` and its twins, which the CPU backend fuses). Backward mirrors it: per step the fused cell backward and one GEMM for the gradient reaching
 /// the previous state, then single large GEMMs over all steps for dW_ih, dW_hh and the input gradient.
 ///
 /// States live in `[T + 1, B, H]` buffers indexed by time: a forward direction reads its state at `t` and
@@ -140,25 +140,22 @@ public final class RecurrentDirection {
                 try gatheredInput.gather(step: t, into: stepGates, on: backend)
                 if let hiddenBiasRows, let stepHiddenGates { try backend.copy(hiddenBiasRows, to: stepHiddenGates) }
             }
-            let recurrentTarget = stepHiddenGates ?? stepGates
+            // Rows past activeRows[t] have ended: the step leaves them out of the W_hh product.
             let rows = activeRows.map { min($0[t], batch) } ?? batch
-            if rows > 0 {
-                try backend.gemm(.none, m: rows, alpha: 1, a: hPrev.matrix, b: recurrentWeight, beta: 1, c: recurrentTarget.matrix)
-            }
             switch cell {
             case .lstm:
-                try backend.lstmCellForward(
-                    gates: stepGates, cPrev: cellStates!.slice(previous), hPrev: hPrev,
-                    cNext: cellStates!.slice(next), hNext: hiddenStates.slice(next), output: output.slice(t),
-                    lengths: lengths, t: t)
-            case .gru:
-                try backend.gruCellForward(
-                    inputGates: stepGates, hiddenGates: stepHiddenGates!, hPrev: hPrev,
-                    hNext: hiddenStates.slice(next), output: output.slice(t), lengths: lengths, t: t)
-            case .rnn:
-                try backend.rnnCellForward(
-                    preactivation: stepGates, hPrev: hPrev, hNext: hiddenStates.slice(next),
+                try backend.lstmStep(
+                    gates: stepGates, hPrev: hPrev, recurrentWeight: recurrentWeight, activeRows: rows,
+                    cPrev: cellStates!.slice(previous), cNext: cellStates!.slice(next), hNext: hiddenStates.slice(next),
                     output: output.slice(t), lengths: lengths, t: t)
+            case .gru:
+                try backend.gruStep(
+                    inputGates: stepGates, hiddenGates: stepHiddenGates!, hPrev: hPrev, recurrentWeight: recurrentWeight,
+                    activeRows: rows, hNext: hiddenStates.slice(next), output: output.slice(t), lengths: lengths, t: t)
+            case .rnn:
+                try backend.rnnStep(
+                    preactivation: stepGates, hPrev: hPrev, recurrentWeight: recurrentWeight, activeRows: rows,
+                    hNext: hiddenStates.slice(next), output: output.slice(t), lengths: lengths, t: t)
             }
         }
 

@@ -224,7 +224,7 @@ enum CPUGemm {
 
     /// Packs op(A)[row..<row+height, depth..<depth+count] into mr-row panels `[count][mr]` (mr: 6 or 8).
     @inline(__always)
-    private static func packA(
+    static func packA(
         _ a: Operand, row: Int, height: Int, depth: Int, count: Int, mr: Int, into packed: UnsafeMutablePointer<Float>
     ) {
         if a.transposed {

@@ -106,24 +106,31 @@ enum CPUInt8Gemm {
     static func gemm(pool: CPUWorkerPool, m: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
                      b: CPUInt8Operand, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
         if m == 0 || b.n == 0 { return }
-        let stride = b.paddedK
         let tasks = m * b.n * b.k >= CPUGemm.parallelThreshold ? min(pool.threadCount, b.panelCount) : 1
         // Each thread quantizes all of A into its own scratch (a 1/(2n) share of the work, ~2% at n = 1024)
         // rather than splitting it and waiting at a second hand-over, which costs more on a recurrent step.
         pool.run(tasks: tasks) { task, worker in
-            let raw = UnsafeMutableRawPointer(pool.scratch(worker: worker, count: (m * stride + 3) / 4 + 2 * m))
-            let quantized = QuantizedRows(
-                values: (raw + m * 8).assumingMemoryBound(to: UInt8.self),
-                scales: raw.assumingMemoryBound(to: Float.self),
-                zeros: (raw + m * 4).assumingMemoryBound(to: Int32.self), stride: stride)
-            quantizeRows(a, ld: lda, rows: 0..<m, k: b.k, into: quantized)
+            let quantized = quantizeIntoScratch(a, lda: lda, m: m, b: b, pool: pool, worker: worker)
             let panels = (b.panelCount * task / tasks)..<(b.panelCount * (task + 1) / tasks)
             multiplyPanels(panels, m: m, alpha: alpha, a: quantized, b: b, beta: beta, c: c, ldc: ldc)
         }
     }
 
+    /// Rows `0..<m` of A quantized into the worker's scratch, padded to the operand's depth.
+    static func quantizeIntoScratch(_ a: UnsafePointer<Float>, lda: Int, m: Int, b: CPUInt8Operand,
+                                    pool: CPUWorkerPool, worker: Int) -> QuantizedRows {
+        let stride = b.paddedK
+        let raw = UnsafeMutableRawPointer(pool.scratch(worker: worker, count: (m * stride + 3) / 4 + 2 * m))
+        let quantized = QuantizedRows(
+            values: (raw + m * 8).assumingMemoryBound(to: UInt8.self),
+            scales: raw.assumingMemoryBound(to: Float.self),
+            zeros: (raw + m * 4).assumingMemoryBound(to: Int32.self), stride: stride)
+        quantizeRows(a, ld: lda, rows: 0..<m, k: b.k, into: quantized)
+        return quantized
+    }
+
     /// One thread's columns: for each chunk of rows, every panel, four rows at a time.
-    private static func multiplyPanels(_ panels: Range<Int>, m: Int, alpha: Float, a: QuantizedRows, b: CPUInt8Operand,
+    static func multiplyPanels(_ panels: Range<Int>, m: Int, alpha: Float, a: QuantizedRows, b: CPUInt8Operand,
                                        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
         let width = CPUInt8Operand.panelWidth
         withUnsafeTemporaryAllocation(of: Int32.self, capacity: rowsPerBlock * width) { tile in

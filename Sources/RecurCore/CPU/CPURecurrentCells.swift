@@ -12,47 +12,23 @@ extension CPUBackend {
         gates: Tensor, cPrev: Tensor, hPrev: Tensor, cNext: Tensor, hNext: Tensor, output: Tensor,
         lengths: Tensor?, t: Int
     ) throws {
+        let cell = try lstmCell(gates: gates, cPrev: cPrev, hPrev: hPrev, cNext: cNext, hNext: hNext,
+                                output: output, lengths: lengths, t: t)
+        rowLoop(rows: cell.batch, workPerRow: 16 * cell.hidden) { rows in cell.run(rows: rows, units: 0..<cell.hidden) }
+    }
+
+    /// The checked operands of an LSTM cell step.
+    func lstmCell(gates: Tensor, cPrev: Tensor, hPrev: Tensor, cNext: Tensor, hNext: Tensor, output: Tensor,
+                  lengths: Tensor?, t: Int) throws -> LSTMCellStep {
         let batch = hPrev.rows, hidden = hPrev.columns
         try requireMatrix(gates, rows: batch, columns: 4 * hidden, "lstmCellForward gates")
         for (tensor, role) in [(cPrev, "cPrev"), (cNext, "cNext"), (hNext, "hNext"), (output, "output")] {
             try requireMatrix(tensor, rows: batch, columns: hidden, "lstmCellForward \(role)")
         }
-        let g = try floats(gates, "gates"), cp = try floats(cPrev, "cPrev"), hp = try floats(hPrev, "hPrev")
-        let cn = try floats(cNext, "cNext"), hn = try floats(hNext, "hNext"), out = try floats(output, "output")
-        let lengths = try lengthElements(lengths, batch: batch, "lstmCellForward")
-
-        rowLoop(rows: batch, workPerRow: 16 * hidden) { rows in
-            for b in rows {
-                let valid = lengths.map { t < Int($0[b]) } ?? true
-                let gi = g + b * 4 * hidden, gf = gi + hidden, gg = gf + hidden, go = gg + hidden
-                let row = b * hidden
-                var u = 0
-                while u < hidden {
-                    let w = min(16, hidden - u)
-                    let i = VectorMath.sigmoid(VectorMath.load(gi + u, count: w))
-                    let f = VectorMath.sigmoid(VectorMath.load(gf + u, count: w))
-                    let c = VectorMath.tanh(VectorMath.load(gg + u, count: w))
-                    let o = VectorMath.sigmoid(VectorMath.load(go + u, count: w))
-                    VectorMath.store(i, gi + u, count: w)
-                    VectorMath.store(f, gf + u, count: w)
-                    VectorMath.store(c, gg + u, count: w)
-                    VectorMath.store(o, go + u, count: w)
-                    let at = row + u
-                    if valid {
-                        let cell = (i * c).addingProduct(f, VectorMath.load(cp + at, count: w))
-                        let h = o * VectorMath.tanh(cell)
-                        VectorMath.store(cell, cn + at, count: w)
-                        VectorMath.store(h, hn + at, count: w)
-                        VectorMath.store(h, out + at, count: w)
-                    } else {
-                        VectorMath.store(VectorMath.load(cp + at, count: w), cn + at, count: w)
-                        VectorMath.store(VectorMath.load(hp + at, count: w), hn + at, count: w)
-                        VectorMath.store(V(), out + at, count: w)
-                    }
-                    u += 16
-                }
-            }
-        }
+        return LSTMCellStep(
+            gates: try floats(gates, "gates"), cPrev: try floats(cPrev, "cPrev"), hPrev: try floats(hPrev, "hPrev"),
+            cNext: try floats(cNext, "cNext"), hNext: try floats(hNext, "hNext"), output: try floats(output, "output"),
+            lengths: try lengthElements(lengths, batch: batch, "lstmCellForward"), batch: batch, hidden: hidden, t: t)
     }
 
     public func lstmCellBackward(
@@ -108,45 +84,23 @@ extension CPUBackend {
         inputGates: Tensor, hiddenGates: Tensor, hPrev: Tensor, hNext: Tensor, output: Tensor,
         lengths: Tensor?, t: Int
     ) throws {
+        let cell = try gruCell(inputGates: inputGates, hiddenGates: hiddenGates, hPrev: hPrev, hNext: hNext,
+                               output: output, lengths: lengths, t: t)
+        rowLoop(rows: cell.batch, workPerRow: 12 * cell.hidden) { rows in cell.run(rows: rows, units: 0..<cell.hidden) }
+    }
+
+    /// The checked operands of a GRU cell step.
+    func gruCell(inputGates: Tensor, hiddenGates: Tensor, hPrev: Tensor, hNext: Tensor, output: Tensor,
+                 lengths: Tensor?, t: Int) throws -> GRUCellStep {
         let batch = hPrev.rows, hidden = hPrev.columns
         try requireMatrix(inputGates, rows: batch, columns: 3 * hidden, "gruCellForward inputGates")
         try requireMatrix(hiddenGates, rows: batch, columns: 3 * hidden, "gruCellForward hiddenGates")
         try requireMatrix(hNext, rows: batch, columns: hidden, "gruCellForward hNext")
         try requireMatrix(output, rows: batch, columns: hidden, "gruCellForward output")
-        let gx = try floats(inputGates, "inputGates"), gh = try floats(hiddenGates, "hiddenGates")
-        let hp = try floats(hPrev, "hPrev"), hn = try floats(hNext, "hNext"), out = try floats(output, "output")
-        let lengths = try lengthElements(lengths, batch: batch, "gruCellForward")
-
-        rowLoop(rows: batch, workPerRow: 12 * hidden) { rows in
-            for b in rows {
-                let valid = lengths.map { t < Int($0[b]) } ?? true
-                let xr = gx + b * 3 * hidden, xz = xr + hidden, xn = xz + hidden
-                let hr = gh + b * 3 * hidden, hz = hr + hidden, hnGate = hz + hidden
-                let row = b * hidden
-                var u = 0
-                while u < hidden {
-                    let w = min(16, hidden - u)
-                    let r = VectorMath.sigmoid(VectorMath.load(xr + u, count: w) + VectorMath.load(hr + u, count: w))
-                    let z = VectorMath.sigmoid(VectorMath.load(xz + u, count: w) + VectorMath.load(hz + u, count: w))
-                    let n = VectorMath.tanh(VectorMath.load(xn + u, count: w).addingProduct(r, VectorMath.load(hnGate + u, count: w)))
-                    VectorMath.store(r, xr + u, count: w)
-                    VectorMath.store(z, xz + u, count: w)
-                    VectorMath.store(n, xn + u, count: w)
-                    let at = row + u
-                    let previous = VectorMath.load(hp + at, count: w)
-                    if valid {
-                        // (1 − z)·n + z·h = n + z·(h − n)
-                        let h = n.addingProduct(z, previous - n)
-                        VectorMath.store(h, hn + at, count: w)
-                        VectorMath.store(h, out + at, count: w)
-                    } else {
-                        VectorMath.store(previous, hn + at, count: w)
-                        VectorMath.store(V(), out + at, count: w)
-                    }
-                    u += 16
-                }
-            }
-        }
+        return GRUCellStep(
+            inputGates: try floats(inputGates, "inputGates"), hiddenGates: try floats(hiddenGates, "hiddenGates"),
+            hPrev: try floats(hPrev, "hPrev"), hNext: try floats(hNext, "hNext"), output: try floats(output, "output"),
+            lengths: try lengthElements(lengths, batch: batch, "gruCellForward"), batch: batch, hidden: hidden, t: t)
     }
 
     public func gruCellBackward(
@@ -203,29 +157,20 @@ extension CPUBackend {
     // MARK: Elman RNN (tanh)
 
     public func rnnCellForward(preactivation: Tensor, hPrev: Tensor, hNext: Tensor, output: Tensor, lengths: Tensor?, t: Int) throws {
+        let cell = try rnnCell(preactivation: preactivation, hPrev: hPrev, hNext: hNext, output: output, lengths: lengths, t: t)
+        rowLoop(rows: cell.batch, workPerRow: 4 * cell.hidden) { rows in cell.run(rows: rows, units: 0..<cell.hidden) }
+    }
+
+    /// The checked operands of an Elman RNN cell step.
+    func rnnCell(preactivation: Tensor, hPrev: Tensor, hNext: Tensor, output: Tensor, lengths: Tensor?, t: Int) throws -> RNNCellStep {
         let batch = hPrev.rows, hidden = hPrev.columns
         for (tensor, role) in [(preactivation, "preactivation"), (hNext, "hNext"), (output, "output")] {
             try requireMatrix(tensor, rows: batch, columns: hidden, "rnnCellForward \(role)")
         }
-        let pre = try floats(preactivation, "preactivation"), hp = try floats(hPrev, "hPrev")
-        let hn = try floats(hNext, "hNext"), out = try floats(output, "output")
-        let lengths = try lengthElements(lengths, batch: batch, "rnnCellForward")
-
-        rowLoop(rows: batch, workPerRow: 4 * hidden) { rows in
-            for b in rows {
-                let valid = lengths.map { t < Int($0[b]) } ?? true
-                var u = 0
-                while u < hidden {
-                    let w = min(16, hidden - u)
-                    let at = b * hidden + u
-                    let h = VectorMath.tanh(VectorMath.load(pre + at, count: w))
-                    VectorMath.store(h, pre + at, count: w)
-                    VectorMath.store(valid ? h : VectorMath.load(hp + at, count: w), hn + at, count: w)
-                    VectorMath.store(valid ? h : V(), out + at, count: w)
-                    u += 16
-                }
-            }
-        }
+        return RNNCellStep(
+            preactivation: try floats(preactivation, "preactivation"), hPrev: try floats(hPrev, "hPrev"),
+            hNext: try floats(hNext, "hNext"), output: try floats(output, "output"),
+            lengths: try lengthElements(lengths, batch: batch, "rnnCellForward"), batch: batch, hidden: hidden, t: t)
     }
 
     public func rnnCellBackward(activation: Tensor, dOutput: Tensor, dh: Tensor, dPreactivation: Tensor, lengths: Tensor?, t: Int) throws {
@@ -253,6 +198,123 @@ extension CPUBackend {
                     VectorMath.store(V(), dH + at, count: w)
                     u += 16
                 }
+            }
+        }
+    }
+}
+
+// MARK: Forward cells on a block of rows and units
+
+/// What the fused recurrent step (`CPURecurrentStep.swift`) and the plain cell ops share: a cell step over
+/// rows `rows` and units `units` of a batch (units in 16-wide vectors).
+protocol CPUCellStep {
+    var batch: Int { get }
+    var hidden: Int { get }
+    /// The state entering the step `[batch, hidden]`: the recurrent product's A.
+    var hPrev: UnsafeMutablePointer<Float> { get }
+    func run(rows: Range<Int>, units: Range<Int>)
+}
+
+/// LSTM: gates (i, f, g, o) to activations in place, then c' = f·c + i·g and h' = o·tanh(c').
+struct LSTMCellStep: CPUCellStep {
+    let gates: UnsafeMutablePointer<Float>, cPrev: UnsafeMutablePointer<Float>, hPrev: UnsafeMutablePointer<Float>
+    let cNext: UnsafeMutablePointer<Float>, hNext: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>
+    let lengths: Int32Elements?
+    let batch: Int, hidden: Int, t: Int
+
+    func run(rows: Range<Int>, units: Range<Int>) {
+        for b in rows {
+            let valid = lengths.map { t < Int($0[b]) } ?? true
+            let gi = gates + b * 4 * hidden, gf = gi + hidden, gg = gf + hidden, go = gg + hidden
+            let row = b * hidden
+            var u = units.lowerBound
+            while u < units.upperBound {
+                let w = min(16, units.upperBound - u)
+                let i = VectorMath.sigmoid(VectorMath.load(gi + u, count: w))
+                let f = VectorMath.sigmoid(VectorMath.load(gf + u, count: w))
+                let c = VectorMath.tanh(VectorMath.load(gg + u, count: w))
+                let o = VectorMath.sigmoid(VectorMath.load(go + u, count: w))
+                VectorMath.store(i, gi + u, count: w)
+                VectorMath.store(f, gf + u, count: w)
+                VectorMath.store(c, gg + u, count: w)
+                VectorMath.store(o, go + u, count: w)
+                let at = row + u
+                if valid {
+                    let cell = (i * c).addingProduct(f, VectorMath.load(cPrev + at, count: w))
+                    let h = o * VectorMath.tanh(cell)
+                    VectorMath.store(cell, cNext + at, count: w)
+                    VectorMath.store(h, hNext + at, count: w)
+                    VectorMath.store(h, output + at, count: w)
+                } else {
+                    VectorMath.store(VectorMath.load(cPrev + at, count: w), cNext + at, count: w)
+                    VectorMath.store(VectorMath.load(hPrev + at, count: w), hNext + at, count: w)
+                    VectorMath.store(V(), output + at, count: w)
+                }
+                u += 16
+            }
+        }
+    }
+}
+
+/// GRU: r, z, n from the input and hidden gates (the input gates become the activations), then
+/// h' = (1 − z)·n + z·h.
+struct GRUCellStep: CPUCellStep {
+    let inputGates: UnsafeMutablePointer<Float>, hiddenGates: UnsafeMutablePointer<Float>
+    let hPrev: UnsafeMutablePointer<Float>, hNext: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>
+    let lengths: Int32Elements?
+    let batch: Int, hidden: Int, t: Int
+
+    func run(rows: Range<Int>, units: Range<Int>) {
+        for b in rows {
+            let valid = lengths.map { t < Int($0[b]) } ?? true
+            let xr = inputGates + b * 3 * hidden, xz = xr + hidden, xn = xz + hidden
+            let hr = hiddenGates + b * 3 * hidden, hz = hr + hidden, hnGate = hz + hidden
+            let row = b * hidden
+            var u = units.lowerBound
+            while u < units.upperBound {
+                let w = min(16, units.upperBound - u)
+                let r = VectorMath.sigmoid(VectorMath.load(xr + u, count: w) + VectorMath.load(hr + u, count: w))
+                let z = VectorMath.sigmoid(VectorMath.load(xz + u, count: w) + VectorMath.load(hz + u, count: w))
+                let n = VectorMath.tanh(VectorMath.load(xn + u, count: w).addingProduct(r, VectorMath.load(hnGate + u, count: w)))
+                VectorMath.store(r, xr + u, count: w)
+                VectorMath.store(z, xz + u, count: w)
+                VectorMath.store(n, xn + u, count: w)
+                let at = row + u
+                let previous = VectorMath.load(hPrev + at, count: w)
+                if valid {
+                    // (1 − z)·n + z·h = n + z·(h − n)
+                    let h = n.addingProduct(z, previous - n)
+                    VectorMath.store(h, hNext + at, count: w)
+                    VectorMath.store(h, output + at, count: w)
+                } else {
+                    VectorMath.store(previous, hNext + at, count: w)
+                    VectorMath.store(V(), output + at, count: w)
+                }
+                u += 16
+            }
+        }
+    }
+}
+
+/// Elman RNN: h' = tanh(preactivation), written back into the preactivation for backward.
+struct RNNCellStep: CPUCellStep {
+    let preactivation: UnsafeMutablePointer<Float>, hPrev: UnsafeMutablePointer<Float>
+    let hNext: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>
+    let lengths: Int32Elements?
+    let batch: Int, hidden: Int, t: Int
+
+    func run(rows: Range<Int>, units: Range<Int>) {
+        for b in rows {
+            let valid = lengths.map { t < Int($0[b]) } ?? true
+            var u = units.lowerBound
+            while u < units.upperBound {
+                let w = min(16, units.upperBound - u)
+                let at = b * hidden + u
+                let h = VectorMath.tanh(VectorMath.load(preactivation + at, count: w))
+                VectorMath.store(h, preactivation + at, count: w)
+                VectorMath.store(valid ? h : VectorMath.load(hPrev + at, count: w), hNext + at, count: w)
+                VectorMath.store(valid ? h : V(), output + at, count: w)
+                u += 16
             }
         }
     }

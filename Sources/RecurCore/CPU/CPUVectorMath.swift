@@ -1,10 +1,11 @@
-/// Vectorized transcendental functions on `SIMD16<Float>` (Cephes single-precision polynomials).
+/// Vectorized transcendental functions on `SIMD16<Float>` (Cephes single-precision polynomials; tanh is
+/// Eigen's rational function).
 ///
 /// libm's scalar `expf` costs ~5 ns; an LSTM step needs 5 transcendentals per unit, and a 20k-class
 /// softmax one exp per logit, so these run 16 lanes at a time with ~1e-7 relative error.
-/// Only operations the stdlib lowers to vector instructions are used (arithmetic, comparisons,
-/// `replacing`, bit casts): its generic conversions (`SIMD16<Int32>(floats)`), `clamped` and `rounded`
-/// run lane by lane and are ~30x slower.
+/// Only operations the stdlib lowers to vector instructions are used (arithmetic, `addingProduct`,
+/// comparisons, `replacing` with a scalar, bit casts): its generic conversions (`SIMD16<Int32>(floats)`),
+/// `clamped`, `rounded` and `replacing` with a vector operand run lane by lane and are ~30x slower.
 typealias FloatVector = SIMD16<Float>
 typealias BitVector = SIMD16<UInt32>
 
@@ -15,19 +16,20 @@ enum VectorMath {
         var x = input.replacing(with: 88.37, where: input .> 88.37)
         x = x.replacing(with: -87.33, where: x .< -87.33)
         // Adding 1.5·2^23 rounds x·log2(e) to an integer n, which then sits in the low mantissa bits.
+        // Polynomials are Horner steps written as fused multiply-adds: `a * b + c` is two instructions
+        // and two roundings, as Swift does not contract it.
         let magic: Float = 12_582_912
-        let shifted = x * 1.442_695_04 + magic
+        let shifted = FloatVector(repeating: magic).addingProduct(x, 1.442_695_04)
         let n = shifted - magic
-        var r = x.addingProduct(n, FloatVector(repeating: -0.693_359_375))
-        r = r.addingProduct(n, FloatVector(repeating: 2.121_944_4e-4))
+        var r = x.addingProduct(n, -0.693_359_375)
+        r = r.addingProduct(n, 2.121_944_4e-4)
         let r2 = r * r
-        var y = FloatVector(repeating: 1.987_569_15e-4)
-        y = y * r + 1.398_199_950_7e-3
-        y = y * r + 8.333_451_907_3e-3
-        y = y * r + 4.166_579_589_4e-2
-        y = y * r + 1.666_666_545_9e-1
-        y = y * r + 5.000_000_120_1e-1
-        y = y * r2 + r + 1
+        var y = FloatVector(repeating: 1.398_199_950_7e-3).addingProduct(r, 1.987_569_15e-4)
+        y = FloatVector(repeating: 8.333_451_907_3e-3).addingProduct(y, r)
+        y = FloatVector(repeating: 4.166_579_589_4e-2).addingProduct(y, r)
+        y = FloatVector(repeating: 1.666_666_545_9e-1).addingProduct(y, r)
+        y = FloatVector(repeating: 5.000_000_120_1e-1).addingProduct(y, r)
+        y = (r + 1).addingProduct(y, r2)
         // 2^n from the exponent bits: (n + 127) << 23.
         let integer = unsafeBitCast(shifted, to: BitVector.self) &- 0x4B40_0000
         return y * unsafeBitCast((integer &+ 127) &<< 23, to: FloatVector.self)
@@ -39,23 +41,26 @@ enum VectorMath {
         1 / (1 + exp(-x))
     }
 
-    /// tanh: an odd polynomial near 0 (where 1 − 2/(e^2|x| + 1) would cancel), the exp form elsewhere.
+    /// tanh as Eigen's rational approximation (odd degree 13 over even degree 6; TensorFlow's CPU tanh):
+    /// one division and no exp, ~3.4e-7 absolute error. Beyond ±7.905 tanh rounds to ±1 in Float: the input
+    /// is clamped there (the polynomials would overflow) and the result set to ±1, which the rational
+    /// function misses by a few ulps. NaN passes through the comparisons and stays NaN.
     @_transparent  // must inline: out of line, SIMD16 is passed as four 128-bit halves
     static func tanh(_ x: FloatVector) -> FloatVector {
-        let bits = unsafeBitCast(x, to: BitVector.self)
-        let signBit = bits & 0x8000_0000
-        var a = unsafeBitCast(bits & 0x7FFF_FFFF, to: FloatVector.self)
-        a = a.replacing(with: 10, where: a .> 10)  // tanh(10) is 1 in Float; e^20 does not overflow
-        let large = 1 - 2 / (exp(a + a) + 1)
-        let signedLarge = unsafeBitCast(unsafeBitCast(large, to: BitVector.self) | signBit, to: FloatVector.self)
-        let z = x * x
-        var small = FloatVector(repeating: -5.704_988_727_45e-3)
-        small = small * z + 2.063_908_879_54e-2
-        small = small * z - 5.373_971_555_31e-2
-        small = small * z + 1.333_144_220_36e-1
-        small = small * z - 3.333_328_194_22e-1
-        small = (small * z) * x + x
-        return signedLarge.replacing(with: small, where: a .< 0.625)
+        let limit: Float = 7.905_311_107_635_498
+        var c = x.replacing(with: limit, where: x .> limit)
+        c = c.replacing(with: -limit, where: c .< -limit)
+        let z = c * c
+        var p = FloatVector(repeating: 2.000_187_904_824_77e-13).addingProduct(z, -2.760_768_477_423_55e-16)
+        p = FloatVector(repeating: -8.604_671_522_137_35e-11).addingProduct(p, z)
+        p = FloatVector(repeating: 5.122_297_090_371_14e-8).addingProduct(p, z)
+        p = FloatVector(repeating: 1.485_722_357_179_79e-5).addingProduct(p, z)
+        p = FloatVector(repeating: 6.372_619_288_754_36e-4).addingProduct(p, z)
+        p = FloatVector(repeating: 4.893_524_558_917_86e-3).addingProduct(p, z)
+        var q = FloatVector(repeating: 1.185_347_056_866_54e-4).addingProduct(z, 1.198_258_394_667_02e-6)
+        q = FloatVector(repeating: 2.268_434_632_439_00e-3).addingProduct(q, z)
+        q = FloatVector(repeating: 4.893_525_185_543_85e-3).addingProduct(q, z)
+        return (p * c / q).replacing(with: 1, where: x .>= limit).replacing(with: -1, where: x .<= -limit)
     }
 
     /// Φ(x) = (1 + erf(x / √2)) / 2, the standard normal CDF, for BERT's exact GELU. erf from Abramowitz &
@@ -68,11 +73,10 @@ enum VectorMath {
         let signBit = bits & 0x8000_0000
         let a = unsafeBitCast(bits & 0x7FFF_FFFF, to: FloatVector.self)
         let t = 1 / (1 + 0.327_591_1 * a)
-        var poly = FloatVector(repeating: 1.061_405_429)
-        poly = poly * t - 1.453_152_027
-        poly = poly * t + 1.421_413_741
-        poly = poly * t - 0.284_496_736
-        poly = poly * t + 0.254_829_592
+        var poly = FloatVector(repeating: -1.453_152_027).addingProduct(t, 1.061_405_429)
+        poly = FloatVector(repeating: 1.421_413_741).addingProduct(poly, t)
+        poly = FloatVector(repeating: -0.284_496_736).addingProduct(poly, t)
+        poly = FloatVector(repeating: 0.254_829_592).addingProduct(poly, t)
         poly = poly * t
         let erfAbs = 1 - poly * gauss
         let erf = unsafeBitCast(unsafeBitCast(erfAbs, to: BitVector.self) | signBit, to: FloatVector.self)

@@ -1,0 +1,128 @@
+/// One forward step of a recurrence with its product fused into the cell (`Backend.lstmStep` and its twins).
+///
+/// The unfused step is two parallel ops: the GEMM `gates += h·W_hhᵀ`, split by columns, then the cell,
+/// split by rows, so every step waits for the threads twice and the gates pass through L2 in between.
+/// Fused, each thread takes a share of the hidden units and, for each block of them (one panel wide), runs
+/// the micro-kernel on the gate columns of those units (i, f, g and o of units u..<u+16 are four panels of
+/// the prepared W_hh, addressed where they are, without re-packing), then the cell on the block while its
+/// gates are still in L1. One hand-over per step. W_hh prepared in int8 works the same way with
+/// `CPUInt8Gemm`'s panels.
+extension CPUBackend {
+    public func lstmStep(
+        gates: Tensor, hPrev: Tensor, recurrentWeight: PreparedGEMMOperand, activeRows: Int,
+        cPrev: Tensor, cNext: Tensor, hNext: Tensor, output: Tensor, lengths: Tensor?, t: Int
+    ) throws {
+        let cell = try lstmCell(gates: gates, cPrev: cPrev, hPrev: hPrev, cNext: cNext, hNext: hNext,
+                                output: output, lengths: lengths, t: t)
+        if try !fusedStep(cell, gateCount: 4, product: gates, weight: recurrentWeight, activeRows: activeRows) {
+            try recurrentProduct(hPrev, recurrentWeight, activeRows: activeRows, into: gates)
+            try lstmCellForward(gates: gates, cPrev: cPrev, hPrev: hPrev, cNext: cNext, hNext: hNext, output: output,
+                                lengths: lengths, t: t)
+        }
+    }
+
+    public func gruStep(
+        inputGates: Tensor, hiddenGates: Tensor, hPrev: Tensor, recurrentWeight: PreparedGEMMOperand, activeRows: Int,
+        hNext: Tensor, output: Tensor, lengths: Tensor?, t: Int
+    ) throws {
+        let cell = try gruCell(inputGates: inputGates, hiddenGates: hiddenGates, hPrev: hPrev, hNext: hNext,
+                               output: output, lengths: lengths, t: t)
+        if try !fusedStep(cell, gateCount: 3, product: hiddenGates, weight: recurrentWeight, activeRows: activeRows) {
+            try recurrentProduct(hPrev, recurrentWeight, activeRows: activeRows, into: hiddenGates)
+            try gruCellForward(inputGates: inputGates, hiddenGates: hiddenGates, hPrev: hPrev, hNext: hNext,
+                               output: output, lengths: lengths, t: t)
+        }
+    }
+
+    public func rnnStep(
+        preactivation: Tensor, hPrev: Tensor, recurrentWeight: PreparedGEMMOperand, activeRows: Int,
+        hNext: Tensor, output: Tensor, lengths: Tensor?, t: Int
+    ) throws {
+        let cell = try rnnCell(preactivation: preactivation, hPrev: hPrev, hNext: hNext, output: output, lengths: lengths, t: t)
+        if try !fusedStep(cell, gateCount: 1, product: preactivation, weight: recurrentWeight, activeRows: activeRows) {
+            try recurrentProduct(hPrev, recurrentWeight, activeRows: activeRows, into: preactivation)
+            try rnnCellForward(preactivation: preactivation, hPrev: hPrev, hNext: hNext, output: output, lengths: lengths, t: t)
+        }
+    }
+
+    /// Runs the fused step and returns true, or returns false when `weight` is not a CPU-prepared W_hh whose
+    /// panels tile each gate's columns exactly (the hidden size a multiple of the panel width).
+    private func fusedStep(_ cell: some CPUCellStep, gateCount: Int, product: Tensor, weight: PreparedGEMMOperand,
+                           activeRows: Int) throws -> Bool {
+        let hidden = cell.hidden, batch = cell.batch
+        let packed = weight as? CPUPackedOperand, quantized = weight as? CPUInt8Operand
+        guard let width = packed?.kernel.nr ?? quantized.map({ _ in CPUInt8Operand.panelWidth }),
+              hidden % width == 0, weight.k == hidden, weight.n == gateCount * hidden else { return false }
+        let rows = max(0, min(activeRows, batch))
+        let hPrev = UnsafePointer(cell.hPrev)
+        let c = try floats(product, "recurrent step product")
+        let blocks = hidden / width
+        // The product's multiply-adds plus the cell's work (~16 per gate element) decide whether to wake threads.
+        let work = batch * gateCount * hidden * (rows * weight.k / max(batch, 1) + 16)
+        let tasks = work >= CPUGemm.parallelThreshold ? min(pool.threadCount, blocks) : 1
+        let ldc = gateCount * hidden
+        pool.run(tasks: tasks) { task, worker in
+            let units = { (block: Int) in block * width..<(block + 1) * width }
+            let myBlocks = (blocks * task / tasks)..<(blocks * (task + 1) / tasks)
+            if let packed {
+                let packedA = packRecurrentInput(hPrev, rows: rows, k: hidden, kernel: packed.kernel, worker: worker)
+                for block in myBlocks {
+                    for gate in 0..<gateCount {
+                        multiplyPanel(packedA: packedA, rows: rows, weight: packed, column: gate * hidden + block * width,
+                                      c: c, ldc: ldc)
+                    }
+                    cell.run(rows: 0..<batch, units: units(block))
+                }
+            } else if let quantized {
+                let a = rows > 0 ? CPUInt8Gemm.quantizeIntoScratch(hPrev, lda: hidden, m: rows, b: quantized, pool: pool, worker: worker) : nil
+                for block in myBlocks {
+                    if let a {
+                        for gate in 0..<gateCount {
+                            let panel = (gate * hidden + block * width) / width
+                            CPUInt8Gemm.multiplyPanels(panel..<(panel + 1), m: rows, alpha: 1, a: a, b: quantized,
+                                                       beta: 1, c: c, ldc: ldc)
+                        }
+                    }
+                    cell.run(rows: 0..<batch, units: units(block))
+                }
+            }
+        }
+        return true
+    }
+
+    /// h `[rows, k]` packed into the micro-kernel's row panels, every depth block of `CPUGemm.kc` one after the
+    /// other (block p0 at `p0 · paddedRows`), in the worker's scratch.
+    private func packRecurrentInput(_ h: UnsafePointer<Float>, rows: Int, k: Int, kernel: CPUGemmKernel,
+                                    worker: Int) -> UnsafeMutablePointer<Float> {
+        let paddedRows = CPUGemm.paddedWidth(rows, kernel.mr)
+        let packed = pool.scratch(worker: worker, count: max(1, paddedRows * k))
+        var p0 = 0
+        while rows > 0 && p0 < k {
+            let depth = min(CPUGemm.kc, k - p0)
+            CPUGemm.packA(.init(base: h, ld: k, transposed: false), row: 0, height: rows, depth: p0, count: depth,
+                          mr: kernel.mr, into: packed + p0 * paddedRows)
+            p0 += depth
+        }
+        return packed
+    }
+
+    /// `c[0..<rows, column..<column + nr] += A · W_hhᵀ[:, column..<column + nr]`: one panel of the prepared W_hh
+    /// against every row panel of the packed input, depth block by depth block.
+    private func multiplyPanel(packedA: UnsafeMutablePointer<Float>, rows: Int, weight: CPUPackedOperand, column: Int,
+                               c: UnsafeMutablePointer<Float>, ldc: Int) {
+        let kernel = weight.kernel, k = weight.k
+        let paddedRows = CPUGemm.paddedWidth(rows, kernel.mr), paddedN = CPUGemm.paddedWidth(weight.n, kernel.nr)
+        var p0 = 0
+        while p0 < k {
+            let depth = min(CPUGemm.kc, k - p0)
+            let panel = UnsafePointer(weight.packed) + p0 * paddedN + column * depth
+            var i = 0
+            while i < rows {
+                kernel.multiply(kc: depth, a: packedA + p0 * paddedRows + i * depth, b: panel, c: c + i * ldc + column,
+                                ldc: ldc, rows: min(kernel.mr, rows - i), columns: kernel.nr, alpha: 1, beta: 1)
+                i += kernel.mr
+            }
+            p0 += depth
+        }
+    }
+}
