@@ -230,23 +230,26 @@ struct LSTMCellStep: CPUCellStep {
             var u = units.lowerBound
             while u < units.upperBound {
                 let w = min(16, units.upperBound - u)
+                // Each activation is stored as soon as it is made and used right away: computed all four
+                // first, 16-lane vectors on AVX2 (two registers each) spill to the stack.
                 let i = VectorMath.sigmoid(VectorMath.load(gi + u, count: w))
-                let f = VectorMath.sigmoid(VectorMath.load(gf + u, count: w))
-                let c = VectorMath.tanh(VectorMath.load(gg + u, count: w))
-                let o = VectorMath.sigmoid(VectorMath.load(go + u, count: w))
                 VectorMath.store(i, gi + u, count: w)
+                let g = VectorMath.tanh(VectorMath.load(gg + u, count: w))
+                VectorMath.store(g, gg + u, count: w)
+                let ig = i * g
+                let f = VectorMath.sigmoid(VectorMath.load(gf + u, count: w))
                 VectorMath.store(f, gf + u, count: w)
-                VectorMath.store(c, gg + u, count: w)
-                VectorMath.store(o, go + u, count: w)
                 let at = row + u
+                let cPrevious = VectorMath.load(cPrev + at, count: w)
+                let cell = valid ? ig.addingProduct(f, cPrevious) : cPrevious
+                VectorMath.store(cell, cNext + at, count: w)
+                let o = VectorMath.sigmoid(VectorMath.load(go + u, count: w))
+                VectorMath.store(o, go + u, count: w)
                 if valid {
-                    let cell = (i * c).addingProduct(f, VectorMath.load(cPrev + at, count: w))
                     let h = o * VectorMath.tanh(cell)
-                    VectorMath.store(cell, cNext + at, count: w)
                     VectorMath.store(h, hNext + at, count: w)
                     VectorMath.store(h, output + at, count: w)
                 } else {
-                    VectorMath.store(VectorMath.load(cPrev + at, count: w), cNext + at, count: w)
                     VectorMath.store(VectorMath.load(hPrev + at, count: w), hNext + at, count: w)
                     VectorMath.store(V(), output + at, count: w)
                 }
