@@ -1,3 +1,4 @@
+import Dispatch
 import Testing
 @testable import RecurCore
 
@@ -80,4 +81,23 @@ private func fusedStepEqualsProductThenCell(_ step: StepCase) throws {
     let output = fused[4]
     #expect(output[0] != 9)
     if step.lengths[B - 1] <= step.t { #expect(output[(B - 1) * H] == 0) }
+}
+
+@Test func blockClaimsGiveEveryBlockOnceOwnShareFirst() {
+    // Shares of 10 blocks in 3: 0..<3, 3..<6, 6..<10. Thread 1 takes its own, then share 2's, then share 0's.
+    let claims = BlockClaims(blocks: 10, parts: 3)
+    var order: [Int] = []
+    while let block = claims.next(for: 1) { order.append(block) }
+    #expect(order == [3, 4, 5, 6, 7, 8, 9, 0, 1, 2])
+    #expect(claims.next(for: 0) == nil)
+
+    // Threads racing for the same blocks still get each exactly once.
+    let racing = BlockClaims(blocks: 5000, parts: 4)
+    let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: 5000)
+    counts.initialize(repeating: 0)
+    defer { counts.deallocate() }
+    DispatchQueue.concurrentPerform(iterations: 4) { part in
+        while let block = racing.next(for: part) { counts[block] += 1 }  // each index is written by one thread only
+    }
+    #expect(counts.allSatisfy { $0 == 1 })
 }

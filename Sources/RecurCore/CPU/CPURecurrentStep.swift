@@ -1,3 +1,5 @@
+import Synchronization
+
 /// One forward step of a recurrence with its product fused into the cell (`Backend.lstmStep` and its twins).
 ///
 /// The unfused step is two parallel ops: the GEMM `gates += h·W_hhᵀ`, split by columns, then the cell,
@@ -61,21 +63,20 @@ extension CPUBackend {
         let work = batch * gateCount * hidden * (rows * weight.k / max(batch, 1) + 16)
         let tasks = work >= CPUGemm.parallelThreshold ? min(pool.threadCount, blocks) : 1
         let ldc = gateCount * hidden
+        let claims = BlockClaims(blocks: blocks, parts: tasks)
         pool.run(tasks: tasks) { task, worker in
-            let units = { (block: Int) in block * width..<(block + 1) * width }
-            let myBlocks = (blocks * task / tasks)..<(blocks * (task + 1) / tasks)
             if let packed {
                 let packedA = packRecurrentInput(hPrev, rows: rows, k: hidden, kernel: packed.kernel, worker: worker)
-                for block in myBlocks {
+                while let block = claims.next(for: task) {
                     for gate in 0..<gateCount {
                         multiplyPanel(packedA: packedA, rows: rows, weight: packed, column: gate * hidden + block * width,
                                       c: c, ldc: ldc)
                     }
-                    cell.run(rows: 0..<batch, units: units(block))
+                    cell.run(rows: 0..<batch, units: block * width..<(block + 1) * width)
                 }
             } else if let quantized {
                 let a = rows > 0 ? CPUInt8Gemm.quantizeIntoScratch(hPrev, lda: hidden, m: rows, b: quantized, pool: pool, worker: worker) : nil
-                for block in myBlocks {
+                while let block = claims.next(for: task) {
                     if let a {
                         for gate in 0..<gateCount {
                             let panel = (gate * hidden + block * width) / width
@@ -83,7 +84,7 @@ extension CPUBackend {
                                                        beta: 1, c: c, ldc: ldc)
                         }
                     }
-                    cell.run(rows: 0..<batch, units: units(block))
+                    cell.run(rows: 0..<batch, units: block * width..<(block + 1) * width)
                 }
             }
         }
@@ -124,5 +125,36 @@ extension CPUBackend {
             }
             p0 += depth
         }
+    }
+}
+
+/// The unit blocks of one fused step, shared out among its threads: each thread claims the blocks of its own
+/// share first, in order (so from step to step it multiplies the same panels of W_hh, which stay in its
+/// cache), then whatever is left of the others' shares. The worker threads start a little after the caller
+/// and a core of a shared machine can be slow for a while; without taking over blocks the others wait.
+final class BlockClaims: @unchecked Sendable {
+    /// Per share: the next unclaimed block (past the share's end once it is used up).
+    private let next: UnsafeMutablePointer<Atomic<Int>>
+    private let ends: [Int]
+
+    init(blocks: Int, parts: Int) {
+        next = .allocate(capacity: parts)
+        for part in 0..<parts { (next + part).initialize(to: Atomic(blocks * part / parts)) }
+        ends = (0..<parts).map { blocks * ($0 + 1) / parts }
+    }
+
+    deinit {
+        next.deinitialize(count: ends.count)
+        next.deallocate()
+    }
+
+    /// A block for thread `part`, or nil when every block is claimed.
+    func next(for part: Int) -> Int? {
+        for offset in 0..<ends.count {
+            let share = (part + offset) % ends.count
+            let block = next[share].wrappingAdd(1, ordering: .relaxed).oldValue
+            if block < ends[share] { return block }
+        }
+        return nil
     }
 }
