@@ -141,25 +141,6 @@ public protocol Backend: AnyObject {
     /// `dPreactivation` out (0 where not valid).
     func rnnCellBackward(activation: Tensor, dOutput: Tensor, dh: Tensor, dPreactivation: Tensor, lengths: Tensor?, t: Int) throws
 
-    /// A whole forward step with its recurrent product: `gates[0..<activeRows] += hPrev[0..<activeRows] · W_hhᵀ`
-    /// (`recurrentWeight` from `prepareGEMMOperand(W_hh, .transposed, ...)` or its int8 twin), then
-    /// `lstmCellForward` on every row. Rows from `activeRows` on are not valid at `t` (the batch is ordered
-    /// longest first) and skip the product. The CPU backend fuses the two, unit block by unit block.
-    func lstmStep(
-        gates: Tensor, hPrev: Tensor, recurrentWeight: PreparedGEMMOperand, activeRows: Int,
-        cPrev: Tensor, cNext: Tensor, hNext: Tensor, output: Tensor, lengths: Tensor?, t: Int
-    ) throws
-    /// `lstmStep` for the GRU: the product accumulates into `hiddenGates` (which holds b_hh), then `gruCellForward`.
-    func gruStep(
-        inputGates: Tensor, hiddenGates: Tensor, hPrev: Tensor, recurrentWeight: PreparedGEMMOperand, activeRows: Int,
-        hNext: Tensor, output: Tensor, lengths: Tensor?, t: Int
-    ) throws
-    /// `lstmStep` for the Elman RNN: the product accumulates into `preactivation`, then `rnnCellForward`.
-    func rnnStep(
-        preactivation: Tensor, hPrev: Tensor, recurrentWeight: PreparedGEMMOperand, activeRows: Int,
-        hNext: Tensor, output: Tensor, lengths: Tensor?, t: Int
-    ) throws
-
     // MARK: Loss
 
     /// Row-wise softmax cross-entropy over `logits` `[N, C]` with int32 `targets` `[N]`.
@@ -281,40 +262,6 @@ extension Backend {
 
     public func gemm(_ transA: Transpose, m: Int, alpha: Float, a: MatrixView, b: PreparedGEMMOperand, beta: Float, c: MatrixView) throws {
         try gemm(transA, b.transposed, m: m, n: b.n, k: b.k, alpha: alpha, a: a, b: b.view, beta: beta, c: c)
-    }
-
-    public func lstmStep(
-        gates: Tensor, hPrev: Tensor, recurrentWeight: PreparedGEMMOperand, activeRows: Int,
-        cPrev: Tensor, cNext: Tensor, hNext: Tensor, output: Tensor, lengths: Tensor?, t: Int
-    ) throws {
-        try recurrentProduct(hPrev, recurrentWeight, activeRows: activeRows, into: gates)
-        try lstmCellForward(gates: gates, cPrev: cPrev, hPrev: hPrev, cNext: cNext, hNext: hNext, output: output,
-                            lengths: lengths, t: t)
-    }
-
-    public func gruStep(
-        inputGates: Tensor, hiddenGates: Tensor, hPrev: Tensor, recurrentWeight: PreparedGEMMOperand, activeRows: Int,
-        hNext: Tensor, output: Tensor, lengths: Tensor?, t: Int
-    ) throws {
-        try recurrentProduct(hPrev, recurrentWeight, activeRows: activeRows, into: hiddenGates)
-        try gruCellForward(inputGates: inputGates, hiddenGates: hiddenGates, hPrev: hPrev, hNext: hNext,
-                           output: output, lengths: lengths, t: t)
-    }
-
-    public func rnnStep(
-        preactivation: Tensor, hPrev: Tensor, recurrentWeight: PreparedGEMMOperand, activeRows: Int,
-        hNext: Tensor, output: Tensor, lengths: Tensor?, t: Int
-    ) throws {
-        try recurrentProduct(hPrev, recurrentWeight, activeRows: activeRows, into: preactivation)
-        try rnnCellForward(preactivation: preactivation, hPrev: hPrev, hNext: hNext, output: output, lengths: lengths, t: t)
-    }
-
-    /// The unfused steps' product: `target[0..<activeRows] += hPrev[0..<activeRows] · W_hhᵀ`.
-    func recurrentProduct(_ hPrev: Tensor, _ recurrentWeight: PreparedGEMMOperand, activeRows: Int, into target: Tensor) throws {
-        let rows = min(activeRows, hPrev.rows)
-        if rows > 0 {
-            try gemm(.none, m: rows, alpha: 1, a: hPrev.matrix, b: recurrentWeight, beta: 1, c: target.matrix)
-        }
     }
 
     public func prepareInt8GEMMOperand(_ b: MatrixView, _ transB: Transpose, k: Int, n: Int) throws -> PreparedGEMMOperand {

@@ -48,22 +48,25 @@ private func fusedStepEqualsProductThenCell(_ step: StepCase) throws {
         let output = try backend.upload([Float](repeating: 9, count: B * H), shape: [B, H])
         switch (step.cell, fused) {
         case ("lstm", true):
-            try backend.lstmStep(gates: gates, hPrev: hPrev, recurrentWeight: recurrentWeight, activeRows: step.activeRows,
-                                 cPrev: cPrev, cNext: cNext, hNext: hNext, output: output, lengths: lengths, t: step.t)
+            #expect(try backend.fusedLSTMStep(
+                gates: gates, hPrev: hPrev, recurrentWeight: recurrentWeight, activeRows: step.activeRows,
+                cPrev: cPrev, cNext: cNext, hNext: hNext, output: output, lengths: lengths, t: step.t))
         case ("lstm", false):
             try backend.recurrentProduct(hPrev, recurrentWeight, activeRows: step.activeRows, into: gates)
             try backend.lstmCellForward(gates: gates, cPrev: cPrev, hPrev: hPrev, cNext: cNext, hNext: hNext,
                                         output: output, lengths: lengths, t: step.t)
         case ("gru", true):
-            try backend.gruStep(inputGates: gates, hiddenGates: hiddenGates, hPrev: hPrev, recurrentWeight: recurrentWeight,
-                                activeRows: step.activeRows, hNext: hNext, output: output, lengths: lengths, t: step.t)
+            #expect(try backend.fusedGRUStep(
+                inputGates: gates, hiddenGates: hiddenGates, hPrev: hPrev, recurrentWeight: recurrentWeight,
+                activeRows: step.activeRows, hNext: hNext, output: output, lengths: lengths, t: step.t))
         case ("gru", false):
             try backend.recurrentProduct(hPrev, recurrentWeight, activeRows: step.activeRows, into: hiddenGates)
             try backend.gruCellForward(inputGates: gates, hiddenGates: hiddenGates, hPrev: hPrev, hNext: hNext,
                                        output: output, lengths: lengths, t: step.t)
         case (_, true):
-            try backend.rnnStep(preactivation: gates, hPrev: hPrev, recurrentWeight: recurrentWeight,
-                                activeRows: step.activeRows, hNext: hNext, output: output, lengths: lengths, t: step.t)
+            #expect(try backend.fusedRNNStep(
+                preactivation: gates, hPrev: hPrev, recurrentWeight: recurrentWeight,
+                activeRows: step.activeRows, hNext: hNext, output: output, lengths: lengths, t: step.t))
         default:
             try backend.recurrentProduct(hPrev, recurrentWeight, activeRows: step.activeRows, into: gates)
             try backend.rnnCellForward(preactivation: gates, hPrev: hPrev, hNext: hNext, output: output,
@@ -81,6 +84,26 @@ private func fusedStepEqualsProductThenCell(_ step: StepCase) throws {
     let output = fused[4]
     #expect(output[0] != 9)
     if step.lengths[B - 1] <= step.t { #expect(output[(B - 1) * H] == 0) }
+}
+
+@Test func aHiddenSizeOffThePanelWidthIsNotFused() throws {
+    // H 20 is not a multiple of any panel width: the CPU backend declines, and `lstmStep` runs the ops.
+    let backend = CPUBackend()
+    let (B, H) = (3, 20)
+    var random = SeededRandom(5)
+    let weight = try backend.prepareGEMMOperand(
+        try backend.upload(random.floats(4 * H * H), shape: [4 * H, H]).matrix, .transposed, k: H, n: 4 * H)
+    let gates = try backend.upload(random.floats(B * 4 * H), shape: [B, 4 * H])
+    let state = try backend.upload(random.floats(B * H), shape: [B, H])
+    let next = try backend.zeros([B, H], dtype: .float32), cNext = try backend.zeros([B, H], dtype: .float32)
+    let output = try backend.zeros([B, H], dtype: .float32)
+    let before = try backend.download(gates)
+    #expect(try !backend.fusedLSTMStep(gates: gates, hPrev: state, recurrentWeight: weight, activeRows: B, cPrev: state,
+                                       cNext: cNext, hNext: next, output: output, lengths: nil, t: 0))
+    #expect(try backend.download(gates) == before)
+    try backend.lstmStep(gates: gates, hPrev: state, recurrentWeight: weight, activeRows: B, cPrev: state,
+                         cNext: cNext, hNext: next, output: output, lengths: nil, t: 0)
+    #expect(try backend.download(output).allSatisfy { $0 != 0 })
 }
 
 @Test func blockClaimsGiveEveryBlockOnceOwnShareFirst() {

@@ -1,6 +1,7 @@
 import Synchronization
 
-/// One forward step of a recurrence with its product fused into the cell (`Backend.lstmStep` and its twins).
+/// One forward step of a recurrence with its product fused into the cell (`FusedRecurrentSteps`, which
+/// `Backend.lstmStep` and its twins use).
 ///
 /// The unfused step is two parallel ops: the GEMM `gates += h·W_hhᵀ`, split by columns, then the cell,
 /// split by rows, so every step waits for the threads twice and the gates pass through L2 in between.
@@ -9,42 +10,31 @@ import Synchronization
 /// the prepared W_hh, addressed where they are, without re-packing), then the cell on the block while its
 /// gates are still in L1. One hand-over per step. W_hh prepared in int8 works the same way with
 /// `CPUInt8Gemm`'s panels.
-extension CPUBackend {
-    public func lstmStep(
+extension CPUBackend: FusedRecurrentSteps {
+    public func fusedLSTMStep(
         gates: Tensor, hPrev: Tensor, recurrentWeight: PreparedGEMMOperand, activeRows: Int,
         cPrev: Tensor, cNext: Tensor, hNext: Tensor, output: Tensor, lengths: Tensor?, t: Int
-    ) throws {
+    ) throws -> Bool {
         let cell = try lstmCell(gates: gates, cPrev: cPrev, hPrev: hPrev, cNext: cNext, hNext: hNext,
                                 output: output, lengths: lengths, t: t)
-        if try !fusedStep(cell, gateCount: 4, product: gates, weight: recurrentWeight, activeRows: activeRows) {
-            try recurrentProduct(hPrev, recurrentWeight, activeRows: activeRows, into: gates)
-            try lstmCellForward(gates: gates, cPrev: cPrev, hPrev: hPrev, cNext: cNext, hNext: hNext, output: output,
-                                lengths: lengths, t: t)
-        }
+        return try fusedStep(cell, gateCount: 4, product: gates, weight: recurrentWeight, activeRows: activeRows)
     }
 
-    public func gruStep(
+    public func fusedGRUStep(
         inputGates: Tensor, hiddenGates: Tensor, hPrev: Tensor, recurrentWeight: PreparedGEMMOperand, activeRows: Int,
         hNext: Tensor, output: Tensor, lengths: Tensor?, t: Int
-    ) throws {
+    ) throws -> Bool {
         let cell = try gruCell(inputGates: inputGates, hiddenGates: hiddenGates, hPrev: hPrev, hNext: hNext,
                                output: output, lengths: lengths, t: t)
-        if try !fusedStep(cell, gateCount: 3, product: hiddenGates, weight: recurrentWeight, activeRows: activeRows) {
-            try recurrentProduct(hPrev, recurrentWeight, activeRows: activeRows, into: hiddenGates)
-            try gruCellForward(inputGates: inputGates, hiddenGates: hiddenGates, hPrev: hPrev, hNext: hNext,
-                               output: output, lengths: lengths, t: t)
-        }
+        return try fusedStep(cell, gateCount: 3, product: hiddenGates, weight: recurrentWeight, activeRows: activeRows)
     }
 
-    public func rnnStep(
+    public func fusedRNNStep(
         preactivation: Tensor, hPrev: Tensor, recurrentWeight: PreparedGEMMOperand, activeRows: Int,
         hNext: Tensor, output: Tensor, lengths: Tensor?, t: Int
-    ) throws {
+    ) throws -> Bool {
         let cell = try rnnCell(preactivation: preactivation, hPrev: hPrev, hNext: hNext, output: output, lengths: lengths, t: t)
-        if try !fusedStep(cell, gateCount: 1, product: preactivation, weight: recurrentWeight, activeRows: activeRows) {
-            try recurrentProduct(hPrev, recurrentWeight, activeRows: activeRows, into: preactivation)
-            try rnnCellForward(preactivation: preactivation, hPrev: hPrev, hNext: hNext, output: output, lengths: lengths, t: t)
-        }
+        return try fusedStep(cell, gateCount: 1, product: preactivation, weight: recurrentWeight, activeRows: activeRows)
     }
 
     /// Runs the fused step and returns true, or returns false when `weight` is not a CPU-prepared W_hh whose
