@@ -8,8 +8,8 @@ import Synchronization
 /// Fused, each thread takes a share of the hidden units and, for each block of them (one panel wide), runs
 /// the micro-kernel on the gate columns of those units (i, f, g and o of units u..<u+16 are four panels of
 /// the prepared W_hh, addressed where they are, without re-packing), then the cell on the block while its
-/// gates are still in L1. One hand-over per step. W_hh prepared in int8 works the same way with
-/// `CPUInt8Gemm`'s panels.
+/// gates are still in L1. One hand-over per step; a thread done with its share takes the blocks left in the
+/// others' (`BlockClaims`). W_hh prepared in int8 works the same way with `CPUInt8Gemm`'s panels.
 extension CPUBackend: FusedRecurrentSteps {
     public func fusedLSTMStep(
         gates: Tensor, hPrev: Tensor, recurrentWeight: PreparedGEMMOperand, activeRows: Int,
