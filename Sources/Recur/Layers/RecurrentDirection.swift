@@ -8,8 +8,9 @@ public typealias SequenceBlocks = [Tensor]
 /// One direction of one recurrent layer over a whole batch of sequences, forward and backward.
 ///
 /// Forward is one GEMM for the input projection of all steps, then per step the W_hh product and the cell
-/// (`Backend.lstmStep` and its twins, which the CPU backend fuses). Backward mirrors it: per step the fused cell backward and one GEMM for the gradient reaching
-/// the previous state, then single large GEMMs over all steps for dW_ih, dW_hh and the input gradient.
+/// (`Backend.lstmStep` and its twins, which the CPU backend fuses). Backward mirrors it: per step the fused
+/// cell backward and one GEMM for the gradient reaching the previous state, then single large GEMMs over all
+/// steps for dW_ih, dW_hh and the input gradient.
 ///
 /// States live in `[T + 1, B, H]` buffers indexed by time: a forward direction reads its state at `t` and
 /// writes `t + 1`; a reverse direction reads `t + 1` and writes `t`. So the states entering the steps are

@@ -1,7 +1,8 @@
 // Fused recurrent cell steps (LSTM, GRU, Elman RNN), forward and backward, for one time step of a batch.
 // Each row b is valid at step t when t < lengths[b]; invalid rows carry their state and produce zero
 // outputs and gradients (see Backend.swift for the exact contract). Work is split by rows across threads
-// and vectorized 16 units at a time within a row.
+// (the fused forward step, CPURecurrentStep.swift, splits by blocks of units instead) and vectorized 16 units
+// at a time within a row.
 
 private typealias V = FloatVector
 

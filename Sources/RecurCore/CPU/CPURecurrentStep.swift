@@ -50,32 +50,36 @@ extension CPUBackend: FusedRecurrentSteps {
         let c = try floats(product, "recurrent step product")
         let blocks = hidden / width
         // The product's multiply-adds plus the cell's work (~16 per gate element) decide whether to wake threads.
-        let work = batch * gateCount * hidden * (rows * weight.k / max(batch, 1) + 16)
+        let work = gateCount * hidden * (rows * weight.k + 16 * batch)
         let tasks = work >= CPUGemm.parallelThreshold ? min(pool.threadCount, blocks) : 1
         let ldc = gateCount * hidden
         let claims = BlockClaims(blocks: blocks, parts: tasks)
         pool.run(tasks: tasks) { task, worker in
-            if let packed {
+            // This thread's `c[0..<rows, gate columns of a block] += h · W_hhᵀ`, with h prepared once per step.
+            let multiplyBlock: (Int) -> Void
+            if let packed, rows > 0 {
                 let packedA = packRecurrentInput(hPrev, rows: rows, k: hidden, kernel: packed.kernel, worker: worker)
-                while let block = claims.next(for: task) {
+                multiplyBlock = { block in
                     for gate in 0..<gateCount {
-                        multiplyPanel(packedA: packedA, rows: rows, weight: packed, column: gate * hidden + block * width,
-                                      c: c, ldc: ldc)
+                        self.multiplyPanel(packedA: packedA, rows: rows, weight: packed,
+                                           column: gate * hidden + block * width, c: c, ldc: ldc)
                     }
-                    cell.run(rows: 0..<batch, units: block * width..<(block + 1) * width)
                 }
-            } else if let quantized {
-                let a = rows > 0 ? CPUInt8Gemm.quantizeIntoScratch(hPrev, lda: hidden, m: rows, b: quantized, pool: pool, worker: worker) : nil
-                while let block = claims.next(for: task) {
-                    if let a {
-                        for gate in 0..<gateCount {
-                            let panel = (gate * hidden + block * width) / width
-                            CPUInt8Gemm.multiplyPanels(panel..<(panel + 1), m: rows, alpha: 1, a: a, b: quantized,
-                                                       beta: 1, c: c, ldc: ldc)
-                        }
+            } else if let quantized, rows > 0 {
+                let a = CPUInt8Gemm.quantizeIntoScratch(hPrev, lda: hidden, m: rows, b: quantized, pool: pool, worker: worker)
+                multiplyBlock = { block in
+                    for gate in 0..<gateCount {
+                        let panel = gate * blocks + block
+                        CPUInt8Gemm.multiplyPanels(panel..<(panel + 1), m: rows, alpha: 1, a: a, b: quantized,
+                                                   beta: 1, c: c, ldc: ldc)
                     }
-                    cell.run(rows: 0..<batch, units: block * width..<(block + 1) * width)
                 }
+            } else {
+                multiplyBlock = { _ in }  // every row has ended: the cells only carry the state
+            }
+            while let block = claims.next(for: task) {
+                multiplyBlock(block)
+                cell.run(rows: 0..<batch, units: block * width..<(block + 1) * width)
             }
         }
         return true
